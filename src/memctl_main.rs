@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! memctl: kernel-memory limits, dirty page-cache limits and per-process
+//! over-limit actions for memory cgroups.
+//!
+//! The kernel side is a small hook layer (`include/linux/memctl.h` in the
+//! patched tree); this module supplies the policy behind it. The crate root
+//! only wires the pieces together:
+//!
+//! - [`registration`]: the module's registration with the hook layer,
+//! - [`cgroup_files`]: what memctl's cgroup files show,
+//! - [`ffi`]: the C functions memctl calls,
+//! - [`units`]: pure logic shared with the host tests in `rust/`.
+
+use kernel::prelude::*;
+
+mod cgroup_files;
+mod ffi;
+mod registration;
+
+#[path = "../rust/src/units.rs"]
+#[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
+mod units;
+
+module! {
+    type: Memctl,
+    name: "memctl",
+    author: "memctl developers",
+    description: "Kernel-memory, dirty and per-task limits for memory cgroups",
+    license: "GPL",
+}
+
+struct Memctl {
+    _registration: registration::Registration,
+}
+
+impl kernel::Module for Memctl {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let registration = registration::Registration::new()?;
+        pr_info!("registered with the memory controller\n");
+        Ok(Memctl {
+            _registration: registration,
+        })
+    }
+}
+
+impl Drop for Memctl {
+    fn drop(&mut self) {
+        pr_info!("unregistering\n");
+    }
+}

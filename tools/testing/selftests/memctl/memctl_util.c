@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the memctl selftests; see memctl_util.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memctl_util.h"
+
+int memcg_find_root(struct memcg_root *root)
+{
+	char dev[256], dir[256], type[64], opts[1024];
+	FILE *mounts = fopen("/proc/mounts", "r");
+	int ret = -ENOENT;
+
+	if (!mounts)
+		return -errno;
+	while (fscanf(mounts, "%255s %255s %63s %1023s %*d %*d\n",
+		      dev, dir, type, opts) == 4) {
+		bool v1_memory = !strcmp(type, "cgroup") &&
+				 strstr(opts, "memory");
+		char controllers[PATH_MAX], list[256];
+
+		if (!v1_memory && strcmp(type, "cgroup2"))
+			continue;
+		if (!v1_memory) {
+			/* v2 counts only if the memory controller is on it. */
+			path_join(controllers, dir, "cgroup.controllers");
+			if (read_text(controllers, list, sizeof(list)) < 0 ||
+			    !strstr(list, "memory"))
+				continue;
+		}
+		snprintf(root->path, sizeof(root->path), "%s", dir);
+		root->v1 = v1_memory;
+		ret = 0;
+		break;
+	}
+	fclose(mounts);
+	return ret;
+}
+
+const char *kmem_usage_file(const struct memcg_root *root)
+{
+	return root->v1 ? "memory.kmem.usage_in_bytes" : "memory.kmem.current";
+}
+
+const char *user_usage_file(const struct memcg_root *root)
+{
+	return root->v1 ? "memory.usage_in_bytes" : "memory.current";
+}
+
+void path_join(char *buf, const char *dir, const char *name)
+{
+	snprintf(buf, PATH_MAX, "%s/%s", dir, name);
+}
+
+int cg_create(const char *path)
+{
+	return mkdir(path, 0755) ? -errno : 0;
+}
+
+static int cg_kill_all(const char *cg)
+{
+	char path[PATH_MAX];
+	FILE *procs;
+	int pid;
+
+	path_join(path, cg, "cgroup.procs");
+	procs = fopen(path, "r");
+	if (!procs)
+		return -errno;
+	while (fscanf(procs, "%d", &pid) == 1)
+		kill(pid, SIGKILL);
+	fclose(procs);
+	return 0;
+}
+
+int cg_destroy(const char *path)
+{
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		if (!rmdir(path) || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -errno;
+		cg_kill_all(path);
+		usleep(1000);
+	}
+	return -EBUSY;
+}
+
+int cg_enter(const char *cg, pid_t pid)
+{
+	char path[PATH_MAX], text[32];
+
+	path_join(path, cg, "cgroup.procs");
+	snprintf(text, sizeof(text), "%d", pid);
+	return write_text(path, text);
+}
+
+int read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t len;
+
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, size - 1);
+	if (len < 0)
+		len = -errno;
+	else
+		buf[len] = '\0';
+	close(fd);
+	return len;
+}
+
+int read_u64(const char *path, uint64_t *val)
+{
+	char buf[64], *end;
+	int len = read_text(path, buf, sizeof(buf));
+
+	if (len < 0)
+		return len;
+	errno = 0;
+	*val = strtoull(buf, &end, 10);
+	if (errno || end == buf || (*end != '\n' && *end != '\0'))
+		return -EINVAL;
+	return 0;
+}
+
+int read_cg_u64(const char *cg, const char *file, uint64_t *val)
+{
+	char path[PATH_MAX];
+
+	path_join(path, cg, file);
+	return read_u64(path, val);
+}
+
+int read_key_u64(const char *path, const char *key, uint64_t *val)
+{
+	static char buf[64 * 1024];
+	size_t key_len = strlen(key);
+	char *line;
+	int len = read_text(path, buf, sizeof(buf));
+
+	if (len < 0)
+		return len;
+	for (line = buf; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, key, key_len) && line[key_len] == ' ') {
+			*val = strtoull(line + key_len + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t len;
+
+	if (fd < 0)
+		return -errno;
+	len = write(fd, text, strlen(text));
+	len = len < 0 ? -errno : 0;
+	close(fd);
+	return len;
+}
+
+bool file_exists(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	path_join(path, dir, name);
+	return access(path, F_OK) == 0;
+}
+
+int cg_run(const char *cg, int (*fn)(void *arg), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (cg_enter(cg, getpid()))
+			_exit(127);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+}
+
+int cg_start_sleepers(const char *cg, int n, pid_t *pids)
+{
+	int i, ready[2];
+	char byte;
+
+	if (pipe(ready))
+		return -errno;
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			kill_and_reap(pids, i);
+			return -errno;
+		}
+		if (pids[i] == 0) {
+			close(ready[0]);
+			if (cg_enter(cg, getpid()))
+				_exit(127);
+			/* Tell the parent we are in the group, then sleep. */
+			if (write(ready[1], "x", 1) != 1)
+				_exit(127);
+			for (;;)
+				pause();
+		}
+	}
+	close(ready[1]);
+	for (i = 0; i < n; i++) {
+		if (read(ready[0], &byte, 1) != 1) {
+			close(ready[0]);
+			kill_and_reap(pids, n);
+			return -EIO;
+		}
+	}
+	close(ready[0]);
+	return 0;
+}
+
+void kill_and_reap(pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+}
+
+int wait_u64_at_most(const char *path, uint64_t limit, int timeout_ms,
+		     uint64_t *val)
+{
+	int waited, ret;
+
+	for (waited = 0;; waited += 10) {
+		ret = read_u64(path, val);
+		if (ret || *val <= limit || waited >= timeout_ms)
+			return ret;
+		usleep(10 * 1000);
+	}
+}
+
+int memctl_load(void)
+{
+	const char *ko = getenv("MEMCTL_KO");
+	int fd, ret = 0;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, "", 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int memctl_unload(void)
+{
+	return syscall(SYS_delete_module, "memctl", O_NONBLOCK) ? -errno : 0;
+}
+
+bool memctl_loaded(void)
+{
+	return access("/sys/module/memctl", F_OK) == 0;
+}
+
+uint64_t vmstat_slack(void)
+{
+	return 64 * 4096ULL * get_nprocs();
+}
