@@ -20,6 +20,6 @@ use kernel::page::PAGE_SHIFT;
 pub(crate) unsafe extern "C" fn memctl_kmem_usage_read(memcg: *mut MemCgroup) -> u64 {
     // SAFETY: The caller guarantees that `memcg` is live.
     let pages = unsafe { ffi::memctl_memcg_kmem_pages(memcg) };
-    // `PAGE_SHIFT` is 12 on x86_64, so the cast cannot truncate.
-    pages_to_bytes(u64::from(pages), PAGE_SHIFT as u32)
+    // `c_ulong` is `u64` on x86_64, and `PAGE_SHIFT` (12) fits any integer.
+    pages_to_bytes(pages, PAGE_SHIFT as u32)
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -209,37 +210,48 @@ int cg_run(const char *cg, int (*fn)(void *arg), void *arg)
 
 int cg_start_sleepers(const char *cg, int n, pid_t *pids)
 {
-	int i, ready[2];
-	char byte;
+	int i, status, pipefd[2];
+	pid_t spawner;
 
-	if (pipe(ready))
+	/*
+	 * Kernel memory is charged to the group a task is forked in and stays
+	 * there when the task moves, so the sleepers are forked by a spawner
+	 * inside @cg. They outlive the spawner and, with this process as their
+	 * subreaper, become its children.
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) || pipe(pipefd))
 		return -errno;
-	for (i = 0; i < n; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0) {
-			kill_and_reap(pids, i);
-			return -errno;
+	spawner = fork();
+	if (spawner < 0)
+		return -errno;
+	if (spawner == 0) {
+		close(pipefd[0]);
+		if (cg_enter(cg, getpid()))
+			_exit(127);
+		for (i = 0; i < n; i++) {
+			pid_t pid = fork();
+
+			if (pid < 0)
+				_exit(1);
+			if (pid == 0) {
+				for (;;)
+					pause();
+			}
+			if (write(pipefd[1], &pid, sizeof(pid)) != sizeof(pid))
+				_exit(1);
 		}
-		if (pids[i] == 0) {
-			close(ready[0]);
-			if (cg_enter(cg, getpid()))
-				_exit(127);
-			/* Tell the parent we are in the group, then sleep. */
-			if (write(ready[1], "x", 1) != 1)
-				_exit(127);
-			for (;;)
-				pause();
-		}
+		_exit(0);
 	}
-	close(ready[1]);
-	for (i = 0; i < n; i++) {
-		if (read(ready[0], &byte, 1) != 1) {
-			close(ready[0]);
-			kill_and_reap(pids, n);
-			return -EIO;
-		}
+	close(pipefd[1]);
+	for (i = 0; i < n; i++)
+		if (read(pipefd[0], &pids[i], sizeof(pids[i])) != sizeof(pids[i]))
+			break;
+	close(pipefd[0]);
+	if (waitpid(spawner, &status, 0) < 0 || i < n ||
+	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		kill_and_reap(pids, i);
+		return -ECHILD;
 	}
-	close(ready[0]);
 	return 0;
 }
 
