@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The interface between memctl's C glue (src/memctl_glue.c) and its Rust
- * code. The glue owns what needs C: the cftype tables and the ops table of
- * the kernel's hook layer (include/linux/memctl.h in the patched tree).
+ * code. The glue owns what needs C: the cftype tables, the ops table of the
+ * kernel's hook layer (include/linux/memctl.h in the patched tree) and
+ * wrappers of inline functions. src/ffi.rs declares the same functions for
+ * Rust; keep the two in step.
  */
 #ifndef _MEMCTL_GLUE_H
 #define _MEMCTL_GLUE_H
@@ -14,8 +16,41 @@ struct mem_cgroup;
 /* Implemented in C, called from Rust. */
 int memctl_glue_register(void);
 void memctl_glue_unregister(void);
+int memctl_glue_attach(struct mem_cgroup *memcg, void *state);
+void memctl_glue_limit_lock(void);
+void memctl_glue_limit_unlock(void);
+void memctl_glue_tree_lock(void);
+void memctl_glue_tree_unlock(void);
+struct mem_cgroup *memctl_glue_parent(struct mem_cgroup *memcg);
+size_t memctl_glue_get_subtree(struct mem_cgroup *memcg,
+			       struct mem_cgroup **subtree, size_t capacity);
+void memctl_glue_put_subtree(struct mem_cgroup **subtree, size_t count);
+bool memctl_glue_charge_exempt(gfp_t gfp);
+bool memctl_glue_charge_may_block(gfp_t gfp);
+void memctl_glue_kmem_hooks_get(void);
+void memctl_glue_kmem_hooks_put(void);
+void memctl_glue_memcg_hooks_get(void);
+void memctl_glue_memcg_hooks_put(void);
+void memctl_glue_wait_for_rcu_frees(void);
 
-/* Implemented in Rust, called from the cftype handlers. */
-u64 memctl_kmem_usage_read(struct mem_cgroup *memcg);
+/* Implemented in Rust: the hook layer's callbacks. */
+int memctl_on_memcg_online(struct mem_cgroup *memcg);
+void memctl_on_memcg_free(struct mem_cgroup *memcg, void *state);
+int memctl_on_kmem_charge(void *state, gfp_t gfp, unsigned long nr_pages);
+void memctl_on_kmem_uncharge(void *state, unsigned long nr_pages);
+bool memctl_kmem_oom_stats(void *state, u64 *usage, u64 *limit, u64 *failcnt);
+
+/* Implemented in Rust: the cgroup files. Values are in bytes. */
+u64 memctl_kmem_usage(struct mem_cgroup *memcg);
+u64 memctl_kmem_peak(struct mem_cgroup *memcg);
+u64 memctl_kmem_failcnt(struct mem_cgroup *memcg);
+/* U64_MAX for unlimited */
+u64 memctl_kmem_limit(struct mem_cgroup *memcg);
+void memctl_kmem_events(struct mem_cgroup *memcg, u64 *local,
+			u64 *hierarchical);
+int memctl_kmem_limit_write(struct mem_cgroup *memcg, const char *buf,
+			    size_t len, bool v1);
+void memctl_kmem_reset_failcnt(struct mem_cgroup *memcg);
+void memctl_kmem_reset_peak(struct mem_cgroup *memcg);
 
 #endif /* _MEMCTL_GLUE_H */

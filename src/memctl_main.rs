@@ -8,16 +8,31 @@
 //! only wires the pieces together:
 //!
 //! - [`registration`]: the module's registration with the hook layer,
+//! - [`kmem`]: the kmem hook callbacks (charge, uncharge, lifecycle),
+//! - [`group`]: the state of an accounted memory cgroup,
+//! - [`limits`]: setting a limit, and switching accounting on,
 //! - [`cgroup_files`]: what memctl's cgroup files show,
-//! - [`ffi`]: the C functions memctl calls,
-//! - [`units`]: pure logic shared with the host tests in `rust/`.
+//! - [`subtree`], [`locks`], [`ffi`]: kernel plumbing,
+//! - [`counter`], [`limit`], [`units`]: pure logic shared with the host
+//!   tests in `rust/`.
 
 use kernel::prelude::*;
 
 mod cgroup_files;
 mod ffi;
+mod group;
+mod kmem;
+mod limits;
+mod locks;
 mod registration;
+mod subtree;
 
+#[path = "../rust/src/counter.rs"]
+#[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
+mod counter;
+#[path = "../rust/src/limit.rs"]
+#[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
+mod limit;
 #[path = "../rust/src/units.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
 mod units;

@@ -9,4 +9,6 @@
 
 #![no_std]
 
+pub mod counter;
+pub mod limit;
 pub mod units;

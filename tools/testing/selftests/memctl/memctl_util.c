@@ -62,6 +62,142 @@ const char *user_usage_file(const struct memcg_root *root)
 	return root->v1 ? "memory.usage_in_bytes" : "memory.current";
 }
 
+const char *kmem_limit_file(const struct memcg_root *root)
+{
+	return root->v1 ? "memory.kmem.limit_in_bytes" : "memory.kmem.max";
+}
+
+const char *kmem_peak_file(const struct memcg_root *root)
+{
+	return root->v1 ? "memory.kmem.max_usage_in_bytes" : "memory.kmem.peak";
+}
+
+const char *kmem_unlimited_keyword(const struct memcg_root *root)
+{
+	return root->v1 ? "-1" : "max";
+}
+
+const char *kmem_unlimited_value(const struct memcg_root *root)
+{
+	/* v1 shows PAGE_COUNTER_MAX pages, like memory.limit_in_bytes. */
+	return root->v1 ? "9223372036854771712\n" : "max\n";
+}
+
+const char *user_limit_file(const struct memcg_root *root)
+{
+	return root->v1 ? "memory.limit_in_bytes" : "memory.max";
+}
+
+int kmem_limit_above_usage(const struct memcg_root *root, const char *cg,
+			   uint64_t headroom, uint64_t *limit)
+{
+	char path[PATH_MAX], value[32];
+	uint64_t usage;
+	int ret;
+
+	path_join(path, cg, kmem_usage_file(root));
+	ret = read_u64(path, &usage);
+	if (ret)
+		return ret;
+	*limit = (usage + headroom) / 4096 * 4096;
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)*limit);
+	return write_cg(cg, kmem_limit_file(root), value);
+}
+
+int read_kmem_refusals(const struct memcg_root *root, const char *cg,
+		       uint64_t *val)
+{
+	char path[PATH_MAX];
+
+	if (root->v1)
+		return read_cg_u64(cg, "memory.kmem.failcnt", val);
+	path_join(path, cg, "memory.kmem.events");
+	return read_key_u64(path, "max", val);
+}
+
+int read_oom_kills(const struct memcg_root *root, const char *cg,
+		   uint64_t *val)
+{
+	char path[PATH_MAX];
+
+	path_join(path, cg, root->v1 ? "memory.oom_control" : "memory.events");
+	return read_key_u64(path, "oom_kill", val);
+}
+
+int read_user_limit_hits(const struct memcg_root *root, const char *cg,
+			 uint64_t *val)
+{
+	char path[PATH_MAX];
+
+	if (root->v1)
+		return read_cg_u64(cg, "memory.failcnt", val);
+	path_join(path, cg, "memory.events");
+	return read_key_u64(path, "max", val);
+}
+
+int enable_memory_for_children(const struct memcg_root *root, const char *cg)
+{
+	return root->v1 ? 0 : write_cg(cg, "cgroup.subtree_control", "+memory");
+}
+
+int write_cg(const char *cg, const char *file, const char *text)
+{
+	char path[PATH_MAX];
+
+	path_join(path, cg, file);
+	return write_text(path, text);
+}
+
+int cg_fork_until_failure(const char *cg, int max, int *forked, int *error)
+{
+	int result[2] = { 0, 0 }, pipefd[2], status, i;
+	pid_t forker, *pids;
+
+	if (pipe(pipefd))
+		return -errno;
+	forker = fork();
+	if (forker < 0)
+		return -errno;
+	if (forker == 0) {
+		close(pipefd[0]);
+		pids = calloc(max, sizeof(*pids));
+		if (!pids || cg_enter(cg, getpid()))
+			_exit(127);
+		while (result[0] < max) {
+			pid_t pid = fork();
+
+			if (pid < 0) {
+				result[1] = errno;
+				break;
+			}
+			if (pid == 0) {
+				for (;;)
+					pause();
+			}
+			pids[result[0]++] = pid;
+		}
+		/* Reap them here, so no zombie keeps kernel memory charged. */
+		for (i = 0; i < result[0]; i++) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+		}
+		if (write(pipefd[1], result, sizeof(result)) != sizeof(result))
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], result, sizeof(result)) != sizeof(result))
+		result[0] = -1;
+	close(pipefd[0]);
+	if (waitpid(forker, &status, 0) < 0)
+		return -errno;
+	if (result[0] < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -ECHILD;
+	*forked = result[0];
+	*error = result[1];
+	return 0;
+}
+
 void path_join(char *buf, const char *dir, const char *name)
 {
 	snprintf(buf, PATH_MAX, "%s/%s", dir, name);
@@ -307,4 +443,36 @@ bool memctl_loaded(void)
 uint64_t vmstat_slack(void)
 {
 	return 64 * 4096ULL * get_nprocs();
+}
+
+int memctl_unload_wait(int timeout_ms)
+{
+	int waited, ret;
+
+	for (waited = 0;; waited += 50) {
+		ret = memctl_unload();
+		if (ret != -EWOULDBLOCK || waited >= timeout_ms)
+			return ret;
+		/* Removed groups live on while page cache or slab pins them. */
+		write_text("/proc/sys/vm/drop_caches", "3");
+		usleep(50 * 1000);
+	}
+}
+
+int cg_wait_empty(const char *cg, int timeout_ms)
+{
+	char path[PATH_MAX], buf[64];
+	int waited, ret;
+
+	path_join(path, cg, "cgroup.procs");
+	for (waited = 0;; waited += 10) {
+		ret = read_text(path, buf, sizeof(buf));
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return 0;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(10 * 1000);
+	}
 }

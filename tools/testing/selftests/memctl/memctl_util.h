@@ -29,12 +29,54 @@ int memcg_find_root(struct memcg_root *root);
 const char *kmem_usage_file(const struct memcg_root *root);
 const char *user_usage_file(const struct memcg_root *root);
 
+/* The kmem limit file, its "unlimited" keyword and how reads show that. */
+const char *kmem_limit_file(const struct memcg_root *root);
+const char *kmem_peak_file(const struct memcg_root *root);
+const char *kmem_unlimited_keyword(const struct memcg_root *root);
+const char *kmem_unlimited_value(const struct memcg_root *root);
+const char *user_limit_file(const struct memcg_root *root);
+
+/*
+ * Give @cg a kmem limit @headroom bytes above its current kmem usage,
+ * rounded down to pages; the limit goes to *@limit.
+ */
+int kmem_limit_above_usage(const struct memcg_root *root, const char *cg,
+			   uint64_t headroom, uint64_t *limit);
+
+/* Charges refused by @cg's kmem limit: v1 failcnt, v2 "max" in events. */
+int read_kmem_refusals(const struct memcg_root *root, const char *cg,
+		       uint64_t *val);
+/* OOM kills in @cg, and how often its user limit was hit. */
+int read_oom_kills(const struct memcg_root *root, const char *cg,
+		   uint64_t *val);
+int read_user_limit_hits(const struct memcg_root *root, const char *cg,
+			 uint64_t *val);
+/* On cgroup v2, enable the memory controller for @cg's children. */
+int enable_memory_for_children(const struct memcg_root *root, const char *cg);
+int write_cg(const char *cg, const char *file, const char *text);
+
+/*
+ * In a process forked inside @cg, fork children that wait until killed,
+ * until a fork fails or @max exist. *@forked is how many were created and
+ * *@error the errno of the failed fork (0 if none failed). The children are
+ * killed and reaped before returning.
+ */
+int cg_fork_until_failure(const char *cg, int max, int *forked, int *error);
+
+/*
+ * Unload memctl, retrying for up to @timeout_ms while groups that pin it
+ * are still being freed (dropping caches that keep removed groups alive).
+ */
+int memctl_unload_wait(int timeout_ms);
+
 /* Paths are built into caller buffers of PATH_MAX bytes. */
 void path_join(char *buf, const char *dir, const char *name);
 
 int cg_create(const char *path);
 int cg_destroy(const char *path);
 int cg_enter(const char *cg, pid_t pid);
+/* Wait until no process is left in @cg (not its descendants). */
+int cg_wait_empty(const char *cg, int timeout_ms);
 
 int read_text(const char *path, char *buf, size_t size);
 int read_u64(const char *path, uint64_t *val);
