@@ -8,7 +8,7 @@ use crate::{
     counter,
     ffi::{self, MemCgroup},
     group::Group,
-    locks::TreeLock,
+    locks::MutexGuard,
     units::pages_to_bytes,
 };
 use core::ffi::{c_int, c_ulong, c_void};
@@ -56,7 +56,7 @@ pub(crate) unsafe extern "C" fn memctl_on_kmem_charge(
     if unsafe { ffi::memctl_glue_charge_may_block(gfp) } {
         // SAFETY: `limited` is `group` or an ancestor, so its memcg is live,
         // and `gfp` allows sleeping.
-        unsafe { ffi::memctl_memcg_reclaim_slab(limited.memcg(), gfp) };
+        unsafe { ffi::memctl_glue_reclaim_slab(limited.memcg(), gfp) };
         match counter::try_charge(group, pages) {
             Ok(()) => return 0,
             Err(still_limited) => limited = still_limited,
@@ -92,7 +92,7 @@ pub(crate) unsafe extern "C" fn memctl_on_kmem_uncharge(state: *mut c_void, nr_p
 /// from the memory controller's `css_online` under `cgroup_mutex`.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn memctl_on_memcg_online(memcg: *mut MemCgroup) -> c_int {
-    let _tree = TreeLock::lock();
+    let _tree = MutexGuard::tree();
     // SAFETY: The caller guarantees that `memcg` is live, and a child pins
     // its parent.
     let parent = unsafe { ffi::memctl_glue_parent(memcg) };

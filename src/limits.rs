@@ -8,7 +8,7 @@ use crate::{
     group::Group,
     kmem::UNLIMITED_PAGES,
     limit::{Limit, LimitSyntax},
-    locks::{LimitLock, TreeLock},
+    locks::MutexGuard,
     subtree::Subtree,
 };
 use kernel::{bindings, page::PAGE_SHIFT, prelude::*};
@@ -39,7 +39,7 @@ pub(crate) unsafe fn write(memcg: *mut MemCgroup, input: &[u8], v1: bool) -> Res
         Limit::Unlimited => None,
         Limit::Pages(pages) => Some(pages),
     };
-    let _limits = LimitLock::lock();
+    let _limits = MutexGuard::limits();
     // SAFETY: The caller guarantees that `memcg` is live.
     if let Some(group) = unsafe { Group::of(memcg) } {
         return set_limit(group, limit);
@@ -85,7 +85,7 @@ fn set_limit(group: &Group, limit: Option<u64>) -> Result {
 unsafe fn reclaim(memcg: *mut MemCgroup) {
     // SAFETY: The caller guarantees that `memcg` is live; a file write may
     // sleep and enter the file system.
-    unsafe { ffi::memctl_memcg_reclaim_slab(memcg, bindings::GFP_KERNEL) };
+    unsafe { ffi::memctl_glue_reclaim_slab(memcg, bindings::GFP_KERNEL) };
     // SAFETY: Sleeps, which a file write may.
     unsafe { ffi::memctl_glue_wait_for_rcu_frees() };
 }
@@ -127,7 +127,7 @@ impl Drop for HooksHeld {
 /// `memcg` must be live.
 unsafe fn activate(memcg: *mut MemCgroup) -> Result {
     let _hooks = HooksHeld::get();
-    let _tree = TreeLock::lock();
+    let _tree = MutexGuard::tree();
     // SAFETY: The caller guarantees that `memcg` is live.
     let subtree = unsafe { Subtree::get(memcg) }?;
     let mut new_groups = KVec::new();

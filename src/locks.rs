@@ -11,40 +11,35 @@
 
 use crate::ffi;
 
-/// Holds the limit lock until dropped.
-pub(crate) struct LimitLock(());
+/// Holds one of the glue's mutexes until dropped.
+pub(crate) struct MutexGuard {
+    unlock: unsafe extern "C" fn(),
+}
 
-impl LimitLock {
+impl MutexGuard {
     /// Takes the limit lock. Sleeps.
-    pub(crate) fn lock() -> Self {
+    pub(crate) fn limits() -> Self {
         // SAFETY: The mutex is static; `Drop` releases it exactly once.
         unsafe { ffi::memctl_glue_limit_lock() };
-        Self(())
+        Self {
+            unlock: ffi::memctl_glue_limit_unlock,
+        }
     }
-}
 
-impl Drop for LimitLock {
-    fn drop(&mut self) {
-        // SAFETY: `self` proves the lock is held by this task.
-        unsafe { ffi::memctl_glue_limit_unlock() };
-    }
-}
-
-/// Holds the tree lock until dropped.
-pub(crate) struct TreeLock(());
-
-impl TreeLock {
     /// Takes the tree lock. Sleeps.
-    pub(crate) fn lock() -> Self {
+    pub(crate) fn tree() -> Self {
         // SAFETY: The mutex is static; `Drop` releases it exactly once.
         unsafe { ffi::memctl_glue_tree_lock() };
-        Self(())
+        Self {
+            unlock: ffi::memctl_glue_tree_unlock,
+        }
     }
 }
 
-impl Drop for TreeLock {
+impl Drop for MutexGuard {
     fn drop(&mut self) {
-        // SAFETY: `self` proves the lock is held by this task.
-        unsafe { ffi::memctl_glue_tree_unlock() };
+        // SAFETY: `unlock` releases the mutex the constructor took, which
+        // this task holds.
+        unsafe { (self.unlock)() };
     }
 }

@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/oom.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 
@@ -297,6 +298,16 @@ bool memctl_glue_charge_exempt(gfp_t gfp)
 bool memctl_glue_charge_may_block(gfp_t gfp)
 {
 	return gfpflags_allow_blocking(gfp);
+}
+
+unsigned long memctl_glue_reclaim_slab(struct mem_cgroup *memcg, gfp_t gfp)
+{
+	/*
+	 * A charge inside a file system transaction passes GFP_KERNEL but
+	 * runs in a memalloc_nofs scope: the shrinkers must honour the scope,
+	 * as they do in memcg reclaim.
+	 */
+	return memctl_memcg_reclaim_slab(memcg, current_gfp_context(gfp));
 }
 
 void memctl_glue_kmem_hooks_get(void)

@@ -66,9 +66,9 @@ static const struct workload {
 	int (*op)(int i);
 	int count;
 } workloads[] = {
-	{ "fork+exit+wait", fork_exit_wait, 2000 },
-	{ "create+unlink", create_unlink, 20000 },
-	{ "pipe+close", pipe_open_close, 20000 },
+	{ "fork+exit+wait", fork_exit_wait, 1000 },
+	{ "create+unlink", create_unlink, 10000 },
+	{ "pipe+close", pipe_open_close, 10000 },
 };
 
 int main(int argc, char **argv)

@@ -164,7 +164,7 @@ TEST_F(memcg, usage_agrees_with_the_kernel_count)
 	ASSERT_EQ(0, read_u64(self->usage, &usage));
 	if (self->root.v1) {
 		/* The stock file reads the same v1 counter. */
-		ASSERT_EQ(0, memctl_unload());
+		ASSERT_EQ(0, memctl_unload_wait(20000));
 		ASSERT_EQ(0, read_cg_u64(self->cg, "memory.kmem.usage_in_bytes",
 					 &kernel));
 		ASSERT_EQ(0, memctl_load());
@@ -208,7 +208,7 @@ TEST_F(memcg, unload_restores_the_stock_files)
 {
 	const char *usage = kmem_usage_file(&self->root);
 
-	ASSERT_EQ(0, memctl_unload());
+	ASSERT_EQ(0, memctl_unload_wait(20000));
 	ASSERT_FALSE(memctl_loaded());
 	if (self->root.v1) {
 		/* The stock v1 files are back, in the root too. */
@@ -269,7 +269,7 @@ TEST_F_TIMEOUT(memcg, unload_with_open_files_and_readers, 180)
 		_exit(0);
 	}
 	for (i = 0; i < 10; i++) {
-		ASSERT_EQ(0, memctl_unload());
+		ASSERT_EQ(0, memctl_unload_wait(20000));
 		ASSERT_EQ(0, memctl_load());
 	}
 	stats->stop = 1;

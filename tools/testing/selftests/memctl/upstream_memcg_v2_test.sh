@@ -32,19 +32,40 @@ run_suite() { # run_suite OUTPUT ACCOUNTED
 	return 0
 }
 
-# "ok NAME", "not ok NAME" or "ok NAME # SKIP", one line per case.
+# "ok NAME", "not ok NAME" or "ok NAME # SKIP", one line per case. (The
+# programs fork with unflushed stdio buffers, so lines may repeat.)
 results() {
-	sed -n 's/^\(not ok\|ok\) [0-9]* \(.*\)$/\1 \2/p' "$1"
+	sed -n 's/^\(not ok\|ok\) [0-9]* \(.*\)$/\1 \2/p' "$1" | awk '!seen[$0]++'
+}
+
+# rmmod waits while groups of earlier tests are still being freed.
+unload() {
+	tries=0
+	while [ -d /sys/module/memctl ]; do
+		rmmod memctl 2>/dev/null && return 0
+		tries=$((tries + 1))
+		[ "$tries" -lt 200 ] || return 1
+		echo 3 >/proc/sys/vm/drop_caches
+		sleep 0.1
+	done
 }
 
 echo "TAP version 13"
-[ -d /sys/module/memctl ] && rmmod memctl
-run_suite /tmp/upstream-unloaded.out 0 || {
-	echo "1..0 # SKIP could not set up the cgroup layout"
+# A setup failure is one failed case.
+setup_failed() {
+	echo "1..1"
+	echo "not ok 1 upstream: $1"
 	exit 1
 }
-insmod "$MEMCTL_KO" || exit 1
-run_suite /tmp/upstream-loaded.out 1 || exit 1
+
+unload || setup_failed "memctl cannot be unloaded"
+
+run_suite /tmp/upstream-unloaded.out 0 ||
+	setup_failed "could not set up the cgroup layout"
+insmod "$MEMCTL_KO" || setup_failed "memctl cannot be loaded"
+run_suite /tmp/upstream-loaded.out 1 ||
+	setup_failed "could not set up the cgroup layout with memctl"
+
 
 results /tmp/upstream-unloaded.out >/tmp/upstream-unloaded.res
 results /tmp/upstream-loaded.out >/tmp/upstream-loaded.res
