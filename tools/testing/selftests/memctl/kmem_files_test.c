@@ -154,6 +154,45 @@ TEST_F(memcg, usage_tracks_inodes_and_dentries)
 				      FREE_TIMEOUT_MS, &after));
 }
 
+#define NR_PIPES 100
+#define PIPE_BYTES (64 * KiB)
+
+/*
+ * Fill NR_PIPES pipes (their buffers are kernel memory) and check, while
+ * they are open, that the usage file at @arg rose by at least their size.
+ */
+static int fill_pipes_and_check(void *arg)
+{
+	static char chunk[4096];
+	uint64_t before, during;
+	int fds[NR_PIPES][2], i, j;
+
+	if (read_u64(arg, &before))
+		return 1;
+	for (i = 0; i < NR_PIPES; i++) {
+		if (pipe(fds[i]))
+			return 2;
+		for (j = 0; j < PIPE_BYTES / (int)sizeof(chunk); j++)
+			if (write(fds[i][1], chunk, sizeof(chunk)) != sizeof(chunk))
+				return 3;
+	}
+	if (read_u64(arg, &during))
+		return 1;
+	return during >= before + NR_PIPES * PIPE_BYTES ? 0 : 4;
+}
+
+TEST_F(memcg, usage_tracks_pipe_buffers)
+{
+	uint64_t before, after;
+
+	ASSERT_EQ(0, read_u64(self->usage, &before));
+	/* The child exits, closing the pipes, before cg_run() returns. */
+	ASSERT_EQ(0, cg_run(self->cg, fill_pipes_and_check, self->usage));
+	ASSERT_EQ(0, wait_u64_at_most(self->usage, before + vmstat_slack(),
+				      FREE_TIMEOUT_MS, &after));
+	ASSERT_LE(after, before + vmstat_slack());
+}
+
 TEST_F(memcg, usage_agrees_with_the_kernel_count)
 {
 	uint64_t usage, kernel;

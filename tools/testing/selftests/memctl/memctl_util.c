@@ -454,6 +454,7 @@ int memctl_unload_wait(int timeout_ms)
 		if (ret != -EWOULDBLOCK || waited >= timeout_ms)
 			return ret;
 		/* Removed groups live on while page cache or slab pins them. */
+		sync();
 		write_text("/proc/sys/vm/drop_caches", "3");
 		usleep(50 * 1000);
 	}
