@@ -96,11 +96,12 @@ pub(crate) unsafe extern "C" fn memctl_on_memcg_online(memcg: *mut MemCgroup) ->
     // SAFETY: The caller guarantees that `memcg` is live, and a child pins
     // its parent.
     let parent = unsafe { ffi::memctl_glue_parent(memcg) };
-    // SAFETY: As above; an activation may have reached `memcg` first.
-    let inherits = !parent.is_null()
-        && unsafe { Group::of(parent) }.is_some()
-        && unsafe { Group::of(memcg) }.is_none();
-    if !inherits {
+    // SAFETY: As above, `parent` is null or live.
+    let parent_accounted = !parent.is_null() && unsafe { Group::of(parent) }.is_some();
+    // SAFETY: The caller guarantees that `memcg` is live. An activation
+    // that reached `memcg` before it came online has accounted it already.
+    let accounted = unsafe { Group::of(memcg) }.is_some();
+    if !parent_accounted || accounted {
         return 0;
     }
     // Nothing can be charged to a memcg before it is online.
