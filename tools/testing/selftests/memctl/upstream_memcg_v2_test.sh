@@ -12,8 +12,9 @@
 #      reached, so that every kernel-memory charge of the tests goes through
 #      memctl's charge path).
 #
-# Each upstream test case is one TAP result here: ok if it gave the same
-# result both times. Swap is on (scripts/vm-run), as some cases need it.
+# Each upstream test case is one TAP result here: ok unless it passed
+# without memctl and failed with it (twice: see regressed() below). Swap is
+# on (scripts/vm-run), as some cases need it.
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
 cg=/sys/fs/cgroup/memctl_upstream
 
@@ -73,8 +74,23 @@ run_suite /tmp/upstream-loaded.out 1 ||
 results /tmp/upstream-unloaded.out >/tmp/upstream-unloaded.res
 results /tmp/upstream-loaded.out >/tmp/upstream-loaded.res
 total=$(wc -l </tmp/upstream-unloaded.res)
+if [ "$total" = 0 ]; then
+	echo "# the upstream tests reported nothing:"
+	sed 's/^/# /' /tmp/upstream-unloaded.out
+	setup_failed "no results"
+fi
+
+# Some upstream cases are timing-sensitive under TCG and flip between runs.
+# What memctl must not do is break a case: one that passed without memctl
+# and failed with it is run again (the whole loaded suite, once), and counts
+# as broken only if it fails again.
+regressed() { # regressed N: case N passed without memctl, failed with it
+	[ "$(sed -n "${1}p" /tmp/upstream-unloaded.res)" = "ok ${2}" ] &&
+		[ "$(sed -n "${1}p" "$3")" = "not ok ${2}" ]
+}
+
 echo "1..$total"
-n=0 status=0
+n=0 status=0 retried=0
 while read -r line; do
 	n=$((n + 1))
 	name=${line#not ok }
@@ -84,14 +100,21 @@ while read -r line; do
 	with=$(sed -n "${n}p" /tmp/upstream-loaded.res)
 	if [ "$with" = "$line" ]; then
 		echo "ok $n upstream $name: \"$line\" with and without memctl"
+	elif ! regressed "$n" "$name" /tmp/upstream-loaded.res; then
+		echo "ok $n upstream $name: \"$line\" without memctl, \"$with\" with (not a regression)"
 	else
-		echo "not ok $n upstream $name: \"$line\" without memctl, \"$with\" with"
-		status=1
+		if [ "$retried" = 0 ]; then
+			retried=1
+			run_suite /tmp/upstream-retry.out 1 ||
+				setup_failed "could not set up the cgroup layout again"
+			results /tmp/upstream-retry.out >/tmp/upstream-retry.res
+		fi
+		if regressed "$n" "$name" /tmp/upstream-retry.res; then
+			echo "not ok $n upstream $name: \"$line\" without memctl, \"$with\" with, twice"
+			status=1
+		else
+			echo "ok $n upstream $name: \"$line\" without memctl; with memctl it failed once, then passed"
+		fi
 	fi
 done </tmp/upstream-unloaded.res
-if [ "$total" = 0 ]; then
-	echo "# the upstream tests reported nothing:"
-	sed 's/^/# /' /tmp/upstream-unloaded.out
-	exit 1
-fi
 exit $status
