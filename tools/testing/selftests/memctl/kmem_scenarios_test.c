@@ -134,7 +134,8 @@ static void fork_bomb(void)
 	}
 }
 
-static int count_procs(const char *cg)
+/* The number of processes in @cg, each sent SIGKILL first if @kill_them. */
+static int procs_in(const char *cg, bool kill_them)
 {
 	char path[PATH_MAX], line[32];
 	FILE *procs;
@@ -144,8 +145,11 @@ static int count_procs(const char *cg)
 	procs = fopen(path, "r");
 	if (!procs)
 		return -errno;
-	while (fgets(line, sizeof(line), procs))
+	while (fgets(line, sizeof(line), procs)) {
+		if (kill_them)
+			kill(atoi(line), SIGKILL);
 		count++;
+	}
 	fclose(procs);
 	return count;
 }
@@ -153,26 +157,14 @@ static int count_procs(const char *cg)
 /* Kill everything in @cg, including what forks while being killed. */
 static int kill_group(const struct memcg_root *root, const char *cg)
 {
-	char path[PATH_MAX], line[32];
-	int rounds;
+	int rounds, left;
 
 	if (!root->v1)
 		write_cg(cg, "cgroup.kill", "1");
 	for (rounds = 0; rounds < 1000; rounds++) {
-		FILE *procs;
-		int left = 0;
-
-		path_join(path, cg, "cgroup.procs");
-		procs = fopen(path, "r");
-		if (!procs)
-			return -errno;
-		while (fgets(line, sizeof(line), procs)) {
-			kill(atoi(line), SIGKILL);
-			left++;
-		}
-		fclose(procs);
-		if (!left)
-			return 0;
+		left = procs_in(cg, true);
+		if (left <= 0)
+			return left;
 		usleep(10000);
 	}
 	return -EBUSY;
@@ -201,7 +193,7 @@ TEST_F_TIMEOUT(scenario, a_fork_bomb_is_contained, 300)
 	/* Twice a second for ten seconds. */
 	for (i = 0; i < 20; i++) {
 		usleep(500000);
-		samples[i] = count_procs(self->cg);
+		samples[i] = procs_in(self->cg, false);
 		ASSERT_LE(0, samples[i]);
 		if (samples[i] > peak)
 			peak = samples[i];
