@@ -50,15 +50,8 @@ pub(crate) unsafe fn write(memcg: *mut MemCgroup, input: &[u8], v1: bool) -> Res
         return Ok(());
     };
     // Refuse before switching accounting on rather than after.
-    // SAFETY: The caller guarantees that `memcg` is live.
-    if unsafe { ffi::memctl_memcg_kmem_pages(memcg) } > pages {
-        // SAFETY: As above.
-        unsafe { reclaim(memcg) };
-        // SAFETY: As above.
-        if unsafe { ffi::memctl_memcg_kmem_pages(memcg) } > pages {
-            return Err(EBUSY);
-        }
-    }
+    // SAFETY: The caller guarantees that `memcg` is live, for both calls.
+    unsafe { fit_with_one_reclaim(memcg, || ffi::memctl_memcg_kmem_pages(memcg) <= pages) }?;
     // SAFETY: As above.
     unsafe { activate(memcg) }?;
     // SAFETY: As above.
@@ -68,12 +61,27 @@ pub(crate) unsafe fn write(memcg: *mut MemCgroup, input: &[u8], v1: bool) -> Res
 
 /// Sets `group`'s limit, reclaiming once if the usage is above it.
 fn set_limit(group: &Group, limit: Option<u64>) -> Result {
-    if group.counter().set_limit(limit).is_ok() {
+    // SAFETY: `group` is attached, so its memcg is live.
+    unsafe { fit_with_one_reclaim(group.memcg(), || group.counter().set_limit(limit).is_ok()) }
+}
+
+/// Succeeds if `fits` does, or does after one reclaim of `memcg`'s subtree;
+/// fails with `EBUSY` otherwise.
+///
+/// # Safety
+///
+/// `memcg` must be live.
+unsafe fn fit_with_one_reclaim(memcg: *mut MemCgroup, mut fits: impl FnMut() -> bool) -> Result {
+    if fits() {
         return Ok(());
     }
-    // SAFETY: `group` is attached, so its memcg is live.
-    unsafe { reclaim(group.memcg()) };
-    group.counter().set_limit(limit).map_err(|_| EBUSY)
+    // SAFETY: The caller guarantees that `memcg` is live.
+    unsafe { reclaim(memcg) };
+    if fits() {
+        Ok(())
+    } else {
+        Err(EBUSY)
+    }
 }
 
 /// Frees what can be freed of the kernel memory of `memcg`'s subtree
