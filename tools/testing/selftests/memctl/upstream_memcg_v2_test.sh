@@ -17,18 +17,22 @@
 # on (scripts/vm-run), as some cases need it.
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
 cg=/sys/fs/cgroup/memctl_upstream
+root=/scratch/memctl_upstream
 
 run_suite() { # run_suite OUTPUT ACCOUNTED
 	mkdir "$cg" && echo +memory >"$cg/cgroup.subtree_control" || return 1
 	if [ "$2" = 1 ]; then
 		echo 4G >"$cg/memory.kmem.max" || return 1
 	fi
-	# They make page cache in the current directory: it must be a disk
-	# file system (reading a hole in a tmpfs file allocates nothing). Each
-	# program gets its own namespace root, as it enables controllers in it.
+	# They make page cache in the current directory and negative dentries
+	# below "/": both must be on a disk file system (reading a hole in a
+	# tmpfs file allocates nothing, ramfs keeps no negative dentries), so
+	# they run chrooted to one. Each program gets its own namespace root,
+	# as it enables controllers in it.
 	for program in test_memcontrol test_kmem; do
 		mkdir "$cg/$program" || return 1
-		(cd /scratch && "$here/memctl_nsrun" "$cg/$program" "$here/upstream/$program")
+		"$here/memctl_nsrun" -r "$root" "$cg/$program" \
+			"$here/upstream/$program"
 	done >"$1" 2>&1
 	for dir in "$cg"/*/*/ "$cg"/*/ "$cg"; do
 		[ -d "$dir" ] && rmdir "$dir"
@@ -63,6 +67,10 @@ setup_failed() {
 }
 
 unload || setup_failed "memctl cannot be unloaded"
+# test_memcg_sock connects to "localhost".
+if ! mkdir -p "$root/etc" || ! cp /etc/hosts "$root/etc/hosts"; then
+	setup_failed "could not make the root directory of the tests"
+fi
 
 run_suite /tmp/upstream-unloaded.out 0 ||
 	setup_failed "could not set up the cgroup layout"
