@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -21,6 +22,7 @@
 FIXTURE(group) {
 	struct memcg_root root;
 	char cg[PATH_MAX];
+	bool remounted;
 };
 
 FIXTURE_SETUP(group)
@@ -40,12 +42,24 @@ FIXTURE_TEARDOWN(group)
 	path_join(child, self->cg, "child");
 	cg_destroy(child);
 	cg_destroy(self->cg);
+	/* scripts/vm-run mounts cgroup2 without options. */
+	if (self->remounted)
+		mount(NULL, self->root.path, NULL, MS_REMOUNT, "");
 }
 
-TEST_F(group, events_count_locally_and_up_the_tree)
+struct event_counts {
+	uint64_t parent_events, parent_local, child_events, child_local;
+};
+
+/*
+ * Make a limited child of @cg (which gets a large limit) refuse charges,
+ * and read the event files of both.
+ */
+static void refuse_in_child(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(group) *self, struct event_counts *c)
 {
-	uint64_t limit, parent_events, parent_local, child_events, child_local;
 	char child[PATH_MAX], path[PATH_MAX];
+	uint64_t limit;
 	int forked, error;
 
 	ASSERT_EQ(0, write_cg(self->cg, "memory.kmem.max", "1G"));
@@ -57,23 +71,45 @@ TEST_F(group, events_count_locally_and_up_the_tree)
 	ASSERT_LT(forked, MAX_FORKS);
 
 	path_join(path, child, "memory.kmem.events");
-	ASSERT_EQ(0, read_key_u64(path, "max", &child_events));
+	ASSERT_EQ(0, read_key_u64(path, "max", &c->child_events));
 	path_join(path, child, "memory.kmem.events.local");
-	ASSERT_EQ(0, read_key_u64(path, "max", &child_local));
+	ASSERT_EQ(0, read_key_u64(path, "max", &c->child_local));
 	path_join(path, self->cg, "memory.kmem.events");
-	ASSERT_EQ(0, read_key_u64(path, "max", &parent_events));
+	ASSERT_EQ(0, read_key_u64(path, "max", &c->parent_events));
 	path_join(path, self->cg, "memory.kmem.events.local");
-	ASSERT_EQ(0, read_key_u64(path, "max", &parent_local));
+	ASSERT_EQ(0, read_key_u64(path, "max", &c->parent_local));
 	TH_LOG("child %llu/%llu, parent %llu/%llu",
-	       (unsigned long long)child_events,
-	       (unsigned long long)child_local,
-	       (unsigned long long)parent_events,
-	       (unsigned long long)parent_local);
-	/* The child's limit refused: local there, hierarchical above. */
-	ASSERT_GT(child_local, 0);
-	ASSERT_EQ(child_local, child_events);
-	ASSERT_EQ(0, parent_local);
-	ASSERT_EQ(child_events, parent_events);
+	       (unsigned long long)c->child_events,
+	       (unsigned long long)c->child_local,
+	       (unsigned long long)c->parent_events,
+	       (unsigned long long)c->parent_local);
+	/* The child's limit refused, the parent's did not. */
+	ASSERT_GT(c->child_local, 0);
+	ASSERT_EQ(c->child_local, c->child_events);
+	ASSERT_EQ(0, c->parent_local);
+}
+
+TEST_F(group, events_count_locally_and_up_the_tree)
+{
+	struct event_counts c;
+
+	refuse_in_child(_metadata, self, &c);
+	ASSERT_EQ(c.child_events, c.parent_events);
+}
+
+/*
+ * Mounted with memory_localevents, memory.kmem.events counts only the
+ * group's own refusals, as memory.events does.
+ */
+TEST_F(group, memory_localevents_makes_events_local)
+{
+	struct event_counts c;
+
+	ASSERT_EQ(0, mount(NULL, self->root.path, NULL, MS_REMOUNT,
+			   "memory_localevents"));
+	self->remounted = true;
+	refuse_in_child(_metadata, self, &c);
+	ASSERT_EQ(0, c.parent_events);
 }
 
 TEST_F(group, events_wake_up_pollers)

@@ -414,13 +414,10 @@ int wait_u64_at_most(const char *path, uint64_t limit, int timeout_ms,
 	}
 }
 
-int memctl_load(void)
+int module_load(const char *ko)
 {
-	const char *ko = getenv("MEMCTL_KO");
 	int fd, ret = 0;
 
-	if (!ko)
-		return -ENOENT;
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -430,9 +427,21 @@ int memctl_load(void)
 	return ret;
 }
 
+int module_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+int memctl_load(void)
+{
+	const char *ko = getenv("MEMCTL_KO");
+
+	return ko ? module_load(ko) : -ENOENT;
+}
+
 int memctl_unload(void)
 {
-	return syscall(SYS_delete_module, "memctl", O_NONBLOCK) ? -errno : 0;
+	return module_unload("memctl");
 }
 
 bool memctl_loaded(void)

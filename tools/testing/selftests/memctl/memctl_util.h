@@ -99,6 +99,9 @@ void kill_and_reap(pid_t *pids, int n);
 int wait_u64_at_most(const char *path, uint64_t limit, int timeout_ms,
 		     uint64_t *val);
 
+/* Load a module from a file, unload one by name: 0 or -errno. */
+int module_load(const char *ko);
+int module_unload(const char *name);
 int memctl_load(void);
 int memctl_unload(void);
 bool memctl_loaded(void);

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The charges a kernel-memory limit never refuses (Documentation/
+ * admin-guide.rst, "kmem", "Enforcement"): __GFP_NOFAIL charges, charges
+ * of a task in reclaim (PF_MEMALLOC) and charges of a dying task are
+ * counted, may take the group over its limit, and are not refusals.
+ *
+ * The charges come from test_modules/memctl_test_charge.ko, which allocates
+ * accounted pages with the flags a test names in the writer's context; a
+ * plain GFP_KERNEL_ACCOUNT request is the control that the limit binds.
+ *
+ * Runs on whichever hierarchy the memory controller is mounted on, as root,
+ * with memctl.ko loaded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "memctl_util.h"
+
+#define PAGE 4096ULL
+/* The limit's headroom over usage, and four times as much to charge. */
+#define HEADROOM_PAGES 16
+#define REQUEST_PAGES (4 * HEADROOM_PAGES)
+
+#define TEST_MODULE "memctl_test_charge"
+#define TEST_MODULE_KO "test_modules/" TEST_MODULE ".ko"
+#define TEST_MODULE_PARAMS "/sys/module/" TEST_MODULE "/parameters"
+
+FIXTURE(limited) {
+	struct memcg_root root;
+	char cg[PATH_MAX];
+	uint64_t limit;
+	uint64_t refusals_before;
+};
+
+FIXTURE_SETUP(limited)
+{
+	int ret;
+
+	ASSERT_EQ(0, memcg_find_root(&self->root));
+	ASSERT_TRUE(memctl_loaded()) TH_LOG("memctl.ko is not loaded");
+	/* Still loaded if an earlier test failed before its teardown. */
+	ret = module_load(TEST_MODULE_KO);
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("%s", strerror(-ret));
+	snprintf(self->cg, sizeof(self->cg), "%s/memctl_exempt_%d",
+		 self->root.path, getpid());
+	ASSERT_EQ(0, cg_create(self->cg));
+	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg,
+					    HEADROOM_PAGES * PAGE,
+					    &self->limit));
+	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg,
+					&self->refusals_before));
+}
+
+FIXTURE_TEARDOWN(limited)
+{
+	write_text(TEST_MODULE_PARAMS "/release", "1");
+	module_unload(TEST_MODULE);
+	cg_destroy(self->cg);
+}
+
+/* In a process of the group: ask the module for a charge. */
+static int request_charge(void *mode)
+{
+	char request[32];
+
+	snprintf(request, sizeof(request), "%s %d", (const char *)mode,
+		 REQUEST_PAGES);
+	return write_text(TEST_MODULE_PARAMS "/charge", request) ? 1 : 0;
+}
+
+static uint64_t pages_charged(void)
+{
+	uint64_t charged = UINT64_MAX;
+
+	read_u64(TEST_MODULE_PARAMS "/charged", &charged);
+	return charged;
+}
+
+static uint64_t kmem_usage(const struct memcg_root *root, const char *cg)
+{
+	uint64_t usage = 0;
+
+	read_cg_u64(cg, kmem_usage_file(root), &usage);
+	return usage;
+}
+
+static uint64_t kmem_refusals(const struct memcg_root *root, const char *cg)
+{
+	uint64_t refusals = UINT64_MAX;
+
+	read_kmem_refusals(root, cg, &refusals);
+	return refusals;
+}
+
+/* The control: without an exemption, the limit stops the same request. */
+TEST_F(limited, plain_charges_are_refused_at_the_limit)
+{
+	ASSERT_EQ(0, cg_run(self->cg, request_charge, "plain"));
+	ASSERT_LT(pages_charged(), REQUEST_PAGES);
+	ASSERT_LE(kmem_usage(&self->root, self->cg), self->limit);
+	ASSERT_GT(kmem_refusals(&self->root, self->cg), self->refusals_before);
+}
+
+/* The exempt charges all succeed, beyond the limit, and refuse nothing. */
+static void assert_exempt(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(limited) *self)
+{
+	ASSERT_EQ(REQUEST_PAGES, pages_charged());
+	ASSERT_GT(kmem_usage(&self->root, self->cg), self->limit);
+	ASSERT_EQ(self->refusals_before,
+		  kmem_refusals(&self->root, self->cg));
+}
+
+TEST_F(limited, nofail_charges_may_exceed_the_limit)
+{
+	ASSERT_EQ(0, cg_run(self->cg, request_charge, "nofail"));
+	assert_exempt(_metadata, self);
+}
+
+TEST_F(limited, charges_in_reclaim_may_exceed_the_limit)
+{
+	ASSERT_EQ(0, cg_run(self->cg, request_charge, "memalloc"));
+	assert_exempt(_metadata, self);
+}
+
+TEST_F(limited, charges_of_a_dying_task_may_exceed_the_limit)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (cg_enter(self->cg, getpid()))
+			_exit(127);
+		/* The module queues SIGKILL for us before it charges. */
+		request_charge("dying");
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_exempt(_metadata, self);
+}
+
+TEST_F(limited, released_exempt_charges_are_uncharged)
+{
+	uint64_t before = kmem_usage(&self->root, self->cg);
+
+	ASSERT_EQ(0, cg_run(self->cg, request_charge, "nofail"));
+	ASSERT_GE(kmem_usage(&self->root, self->cg),
+		  before + REQUEST_PAGES * PAGE);
+	ASSERT_EQ(0, write_text(TEST_MODULE_PARAMS "/release", "1"));
+	/* Back where it was, but for the few pages of the request's file. */
+	ASSERT_LT(kmem_usage(&self->root, self->cg),
+		  before + HEADROOM_PAGES / 2 * PAGE);
+}
+
+TEST_HARNESS_MAIN

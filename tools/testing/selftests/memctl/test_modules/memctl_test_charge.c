@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memctl_test_charge - charge kernel memory on a selftest's request
+ *
+ * memctl never refuses some charges: __GFP_NOFAIL ones, those of a task in
+ * reclaim (PF_MEMALLOC) and those of a dying task. No system call makes such
+ * charges on demand, so kmem_exemptions_test asks this module to: writing
+ * "MODE PAGES" to /sys/module/memctl_test_charge/parameters/charge allocates
+ * up to PAGES accounted pages one by one, in the writer's context (and so
+ * its memory cgroup), stops at the first refused one and keeps the rest.
+ *
+ *   plain     GFP_KERNEL_ACCOUNT, the control: refused at the limit
+ *   nofail    GFP_KERNEL_ACCOUNT | __GFP_NOFAIL
+ *   memalloc  GFP_KERNEL_ACCOUNT with PF_MEMALLOC set
+ *   dying     GFP_KERNEL_ACCOUNT after SIGKILL is queued for the writer,
+ *             which dies when the write returns
+ *
+ * The "charged" parameter reads how many pages the last request got;
+ * writing anything to "release" frees every kept page.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+
+static DEFINE_MUTEX(kept_lock);
+static LIST_HEAD(kept_pages);
+
+static unsigned long charged;
+module_param(charged, ulong, 0444);
+MODULE_PARM_DESC(charged, "pages the last charge request got");
+
+enum charge_mode { CHARGE_PLAIN, CHARGE_NOFAIL, CHARGE_MEMALLOC, CHARGE_DYING };
+
+static const char *const charge_mode_names[] = {
+	[CHARGE_PLAIN] = "plain",
+	[CHARGE_NOFAIL] = "nofail",
+	[CHARGE_MEMALLOC] = "memalloc",
+	[CHARGE_DYING] = "dying",
+};
+
+/* Allocate up to @nr pages with @gfp, keep them; return how many. */
+static unsigned long keep_pages(gfp_t gfp, unsigned long nr)
+{
+	unsigned long done;
+	struct page *page;
+
+	for (done = 0; done < nr; done++) {
+		page = alloc_page(gfp | __GFP_NOWARN);
+		if (!page)
+			break;
+		list_add(&page->lru, &kept_pages);
+	}
+	return done;
+}
+
+static void free_kept_pages(void)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &kept_pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+static int charge_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int noreclaim_flag;
+	char name[16];
+	unsigned long nr;
+	gfp_t gfp = GFP_KERNEL_ACCOUNT;
+	int mode;
+
+	if (sscanf(val, "%15s %lu", name, &nr) != 2)
+		return -EINVAL;
+	mode = match_string(charge_mode_names, ARRAY_SIZE(charge_mode_names),
+			    name);
+	if (mode < 0)
+		return mode;
+
+	mutex_lock(&kept_lock);
+	switch (mode) {
+	case CHARGE_PLAIN:
+		charged = keep_pages(gfp, nr);
+		break;
+	case CHARGE_NOFAIL:
+		charged = keep_pages(gfp | __GFP_NOFAIL, nr);
+		break;
+	case CHARGE_MEMALLOC:
+		noreclaim_flag = memalloc_noreclaim_save();
+		charged = keep_pages(gfp, nr);
+		memalloc_noreclaim_restore(noreclaim_flag);
+		break;
+	case CHARGE_DYING:
+		send_sig(SIGKILL, current, 1);
+		charged = keep_pages(gfp, nr);
+		break;
+	}
+	mutex_unlock(&kept_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops charge_ops = {
+	.set = charge_set,
+};
+module_param_cb(charge, &charge_ops, NULL, 0200);
+MODULE_PARM_DESC(charge, "\"MODE PAGES\": charge up to PAGES pages");
+
+static int release_set(const char *val, const struct kernel_param *kp)
+{
+	mutex_lock(&kept_lock);
+	free_kept_pages();
+	mutex_unlock(&kept_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops release_ops = {
+	.set = release_set,
+};
+module_param_cb(release, &release_ops, NULL, 0200);
+MODULE_PARM_DESC(release, "write anything: free every kept page");
+
+static void __exit memctl_test_charge_exit(void)
+{
+	free_kept_pages();
+}
+module_exit(memctl_test_charge_exit);
+
+MODULE_DESCRIPTION("memctl selftests: kernel-memory charges with chosen flags");
+MODULE_LICENSE("GPL");
