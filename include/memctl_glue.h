@@ -27,7 +27,6 @@ size_t memctl_glue_get_subtree(struct mem_cgroup *memcg,
 void memctl_glue_put_subtree(struct mem_cgroup **subtree, size_t count);
 bool memctl_glue_charge_exempt(gfp_t gfp);
 bool memctl_glue_charge_may_block(gfp_t gfp);
-unsigned long memctl_glue_reclaim_slab(struct mem_cgroup *memcg, gfp_t gfp);
 void memctl_glue_kmem_hooks_get(void);
 void memctl_glue_kmem_hooks_put(void);
 void memctl_glue_memcg_hooks_get(void);

@@ -30,6 +30,11 @@ extern "C" {
     /// The state attached to `memcg`, or null.
     pub(crate) fn memctl_memcg_state(memcg: *mut MemCgroup) -> *mut c_void;
 
+    /// Runs the memcg-aware shrinkers over `memcg`'s subtree, as far as
+    /// `gfp` and the current task's allocation scope allow; returns how
+    /// many objects they freed. Sleeps.
+    pub(crate) fn memctl_memcg_reclaim_slab(memcg: *mut MemCgroup, gfp: gfp_t) -> c_ulong;
+
     /// Wakes up the pollers of `memcg`'s `memory.kmem.events`. Any context.
     pub(crate) fn memctl_memcg_notify_events(memcg: *mut MemCgroup);
 
@@ -72,10 +77,6 @@ extern "C" {
 
     /// Whether a charge with `gfp` may sleep.
     pub(crate) fn memctl_glue_charge_may_block(gfp: gfp_t) -> bool;
-
-    /// Runs the memcg-aware shrinkers over `memcg`'s subtree, as far as
-    /// `gfp` and the current task's allocation scope allow. Sleeps.
-    pub(crate) fn memctl_glue_reclaim_slab(memcg: *mut MemCgroup, gfp: gfp_t) -> c_ulong;
 
     /// Takes and drops references on the static keys of the hooks.
     pub(crate) fn memctl_glue_kmem_hooks_get();

@@ -56,7 +56,7 @@ pub(crate) unsafe extern "C" fn memctl_on_kmem_charge(
     if unsafe { ffi::memctl_glue_charge_may_block(gfp) } {
         // SAFETY: `limited` is `group` or an ancestor, so its memcg is live,
         // and `gfp` allows sleeping.
-        unsafe { ffi::memctl_glue_reclaim_slab(limited.memcg(), gfp) };
+        unsafe { ffi::memctl_memcg_reclaim_slab(limited.memcg(), gfp) };
         match counter::try_charge(group, pages) {
             Ok(()) => return 0,
             Err(still_limited) => limited = still_limited,

@@ -93,7 +93,7 @@ unsafe fn fit_with_one_reclaim(memcg: *mut MemCgroup, mut fits: impl FnMut() -> 
 unsafe fn reclaim(memcg: *mut MemCgroup) {
     // SAFETY: The caller guarantees that `memcg` is live; a file write may
     // sleep and enter the file system.
-    unsafe { ffi::memctl_glue_reclaim_slab(memcg, bindings::GFP_KERNEL) };
+    unsafe { ffi::memctl_memcg_reclaim_slab(memcg, bindings::GFP_KERNEL) };
     // SAFETY: Sleeps, which a file write may.
     unsafe { ffi::memctl_glue_wait_for_rcu_frees() };
 }

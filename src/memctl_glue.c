@@ -300,16 +300,6 @@ bool memctl_glue_charge_may_block(gfp_t gfp)
 	return gfpflags_allow_blocking(gfp);
 }
 
-unsigned long memctl_glue_reclaim_slab(struct mem_cgroup *memcg, gfp_t gfp)
-{
-	/*
-	 * A charge inside a file system transaction passes GFP_KERNEL but
-	 * runs in a memalloc_nofs scope: the shrinkers must honour the scope,
-	 * as they do in memcg reclaim.
-	 */
-	return memctl_memcg_reclaim_slab(memcg, current_gfp_context(gfp));
-}
-
 void memctl_glue_kmem_hooks_get(void)
 {
 	memctl_hook_enable(MEMCTL_HOOK_KMEM);
