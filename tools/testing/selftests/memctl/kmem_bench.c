@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "memctl_util.h"
 
 static long long now_ns(void)
@@ -151,7 +152,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (mkdir("/tmp/kmem_bench", 0700) && errno != EEXIST)
 		return 1;
-	for (w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
+	for (w = 0; w < ARRAY_SIZE(workloads); w++) {
 		const struct workload *wl = &workloads[w];
 
 		/* A warm-up round, so that caches are in the same state. */

@@ -268,7 +268,7 @@ TEST_F(memcg, unload_restores_the_stock_files)
 }
 
 struct reader_stats {
-	volatile int stop;
+	int stop;	/* set by the parent, read with __atomic */
 	int reads, gone, unexpected;
 };
 
@@ -277,7 +277,7 @@ static void read_until_stopped(const char *path, struct reader_stats *stats)
 	uint64_t val;
 	int ret;
 
-	while (!stats->stop) {
+	while (!__atomic_load_n(&stats->stop, __ATOMIC_RELAXED)) {
 		ret = read_u64(path, &val);
 		if (!ret)
 			stats->reads++;
@@ -311,7 +311,7 @@ TEST_F_TIMEOUT(memcg, unload_with_open_files_and_readers, 180)
 		ASSERT_EQ(0, memctl_unload_wait(20000));
 		ASSERT_EQ(0, memctl_load());
 	}
-	stats->stop = 1;
+	__atomic_store_n(&stats->stop, 1, __ATOMIC_RELAXED);
 	ASSERT_EQ(reader, waitpid(reader, &status, 0));
 
 	/* The file this fd was opened on was removed at the first unload. */

@@ -117,6 +117,41 @@ TEST_F(group, finite_limit_activates_and_pins_the_module)
 	ASSERT_EQ(0, memctl_load());
 }
 
+#define HELPER_MODULE "memctl_test_charge"
+#define KMEM_HOOK "/sys/module/" HELPER_MODULE "/parameters/kmem_hook"
+
+static uint64_t kmem_hook_on(void)
+{
+	uint64_t on = UINT64_MAX;
+
+	read_u64(KMEM_HOOK, &on);
+	return on;
+}
+
+/*
+ * The charge path's static key: off until the first activation, on while
+ * an accounted group exists (track-only too), off once the last is freed.
+ * test_modules/memctl_test_charge.ko reports it.
+ */
+TEST_F(group, the_charge_hook_is_on_only_while_a_group_is_accounted)
+{
+	int ret = module_load("test_modules/" HELPER_MODULE ".ko");
+
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("%s", strerror(-ret));
+	/* Groups of earlier tests may still be being freed. */
+	ASSERT_EQ(0, memctl_wait_unpinned(UNLOAD_TIMEOUT_MS));
+	EXPECT_EQ(0, kmem_hook_on());
+	ASSERT_EQ(0, write_text(self->limit, "1G"));
+	EXPECT_EQ(1, kmem_hook_on());
+	ASSERT_EQ(0, write_text(self->limit,
+				kmem_unlimited_keyword(&self->root)));
+	EXPECT_EQ(1, kmem_hook_on());
+	ASSERT_EQ(0, cg_destroy(self->cg));
+	ASSERT_EQ(0, memctl_wait_unpinned(UNLOAD_TIMEOUT_MS));
+	EXPECT_EQ(0, kmem_hook_on());
+	module_unload(HELPER_MODULE);
+}
+
 TEST_F(group, limits_are_rounded_down_to_pages)
 {
 	char buf[64];
@@ -147,7 +182,7 @@ static void expect_bad_limits_refused(struct __test_metadata *_metadata,
 	char buf[64];
 	size_t i;
 
-	for (i = 0; i < sizeof(bad_limits) / sizeof(bad_limits[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad_limits); i++) {
 		EXPECT_EQ(-EINVAL, write_text(self->limit, bad_limits[i]))
 			TH_LOG("value \"%s\"", bad_limits[i]);
 	}
@@ -192,7 +227,7 @@ TEST_F(group, read_only_files_refuse_writes)
 
 	ASSERT_EQ(-EINVAL, write_text(self->usage, "0"));
 	if (!self->root.v1) {
-		for (i = 0; i < sizeof(v2_files) / sizeof(v2_files[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(v2_files); i++) {
 			char path[PATH_MAX];
 
 			path_join(path, self->cg, v2_files[i]);
@@ -217,7 +252,7 @@ TEST_F(group, the_root_has_no_kmem_files)
 	char path[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		path_join(path, self->root.path, files[i]);
 		EXPECT_EQ(-ENOENT, write_text(path, "1G")) TH_LOG("%s", files[i]);
 	}

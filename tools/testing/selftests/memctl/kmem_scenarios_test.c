@@ -27,7 +27,7 @@
 
 /* What the neighbour saw while it forked and exec'd /bin/true. */
 struct neighbour_stats {
-	volatile int stop, steady;
+	int stop, steady;	/* set by the parent, read with __atomic */
 	int runs, failures;
 	long worst_us, worst_steady_us;
 };
@@ -88,7 +88,7 @@ static void start_neighbour(FIXTURE_DATA(scenario) *self)
 	}
 	if (cg_enter(self->neighbour_cg, getpid()))
 		_exit(1);
-	while (!stats->stop) {
+	while (!__atomic_load_n(&stats->stop, __ATOMIC_RELAXED)) {
 		struct timespec start;
 		int status;
 		long us;
@@ -106,7 +106,8 @@ static void start_neighbour(FIXTURE_DATA(scenario) *self)
 		us = elapsed_us(&start);
 		if (us > stats->worst_us)
 			stats->worst_us = us;
-		if (stats->steady && us > stats->worst_steady_us)
+		if (__atomic_load_n(&stats->steady, __ATOMIC_RELAXED) &&
+		    us > stats->worst_steady_us)
 			stats->worst_steady_us = us;
 		stats->runs++;
 		usleep(20000);
@@ -116,7 +117,7 @@ static void start_neighbour(FIXTURE_DATA(scenario) *self)
 
 static void stop_neighbour(FIXTURE_DATA(scenario) *self)
 {
-	self->neighbour->stop = 1;
+	__atomic_store_n(&self->neighbour->stop, 1, __ATOMIC_RELAXED);
 	waitpid(self->neighbour_pid, NULL, 0);
 	self->neighbour_pid = 0;
 }
@@ -201,7 +202,8 @@ TEST_F_TIMEOUT(scenario, a_fork_bomb_is_contained, 300)
 			early_peak = samples[i];
 		/* After 2 s the bomb has filled its limit. */
 		if (i == 3)
-			self->neighbour->steady = 1;
+			__atomic_store_n(&self->neighbour->steady, 1,
+					 __ATOMIC_RELAXED);
 	}
 	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg, &refusals));
 	/* Killing 200 tasks takes CPU too: the neighbour has seen enough. */
@@ -215,9 +217,10 @@ TEST_F_TIMEOUT(scenario, a_fork_bomb_is_contained, 300)
 	       samples[18], samples[19]);
 	TH_LOG("kmem limit %llu, refusals %llu",
 	       (unsigned long long)limit, (unsigned long long)refusals);
-	TH_LOG("neighbour: %d fork+exec runs, %d failed, worst %ld ms, worst once the bomb was at its limit %ld ms",
+	TH_LOG("neighbour: %d fork+exec runs, %d failed, worst %ld ms, %s %ld ms",
 	       self->neighbour->runs, self->neighbour->failures,
 	       self->neighbour->worst_us / 1000,
+	       "worst once the bomb was at its limit",
 	       self->neighbour->worst_steady_us / 1000);
 	/* Forks failed and the task count stopped growing... */
 	ASSERT_GT(refusals, 0);
@@ -297,7 +300,8 @@ TEST_F_TIMEOUT(scenario, a_mkdir_cd_loop_is_contained, 300)
 	result = mmap(NULL, 2 * sizeof(*result), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, result);
-	result[0] = result[1] = -1;
+	result[0] = -1;
+	result[1] = -1;
 	/*
 	 * On tmpfs (the guest's /tmp): every level is an inode and a dentry,
 	 * and nothing is left charged to the group once the tree is removed.

@@ -454,19 +454,31 @@ uint64_t vmstat_slack(void)
 	return 64 * 4096ULL * get_nprocs();
 }
 
-int memctl_unload_wait(int timeout_ms)
+int memctl_wait_unpinned(int timeout_ms)
 {
+	uint64_t refcnt;
 	int waited, ret;
 
 	for (waited = 0;; waited += 50) {
-		ret = memctl_unload();
-		if (ret != -EWOULDBLOCK || waited >= timeout_ms)
+		ret = read_u64("/sys/module/memctl/refcnt", &refcnt);
+		if (ret)
 			return ret;
+		if (refcnt == 0)
+			return 0;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
 		/* Removed groups live on while page cache or slab pins them. */
 		sync();
 		write_text("/proc/sys/vm/drop_caches", "3");
 		usleep(50 * 1000);
 	}
+}
+
+int memctl_unload_wait(int timeout_ms)
+{
+	int ret = memctl_wait_unpinned(timeout_ms);
+
+	return ret ? ret : memctl_unload();
 }
 
 int cg_wait_empty(const char *cg, int timeout_ms)

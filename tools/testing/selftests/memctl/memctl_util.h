@@ -64,9 +64,11 @@ int write_cg(const char *cg, const char *file, const char *text);
 int cg_fork_until_failure(const char *cg, int max, int *forked, int *error);
 
 /*
- * Unload memctl, retrying for up to @timeout_ms while groups that pin it
- * are still being freed (dropping caches that keep removed groups alive).
+ * Wait up to @timeout_ms until no accounted group pins memctl (removed ones
+ * are still being freed; drops the caches that keep them alive), then, for
+ * the second, unload it.
  */
+int memctl_wait_unpinned(int timeout_ms);
 int memctl_unload_wait(int timeout_ms);
 
 /* Paths are built into caller buffers of PATH_MAX bytes. */

@@ -16,12 +16,15 @@
  *             which dies when the write returns
  *
  * The "charged" parameter reads how many pages the last request got;
- * writing anything to "release" frees every kept page.
+ * writing anything to "release" frees every kept page. "kmem_hook" reads
+ * 1 while the kernel's kmem charge hook is on (its static key enabled),
+ * else 0: a test can see memctl turn the hook on and off.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
 #include <linux/list.h>
+#include <linux/memctl.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -127,6 +130,18 @@ static const struct kernel_param_ops release_ops = {
 };
 module_param_cb(release, &release_ops, NULL, 0200);
 MODULE_PARM_DESC(release, "write anything: free every kept page");
+
+static int kmem_hook_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%d\n",
+			  static_key_enabled(&memctl_hook_keys[MEMCTL_HOOK_KMEM]));
+}
+
+static const struct kernel_param_ops kmem_hook_ops = {
+	.get = kmem_hook_get,
+};
+module_param_cb(kmem_hook, &kmem_hook_ops, NULL, 0444);
+MODULE_PARM_DESC(kmem_hook, "1 while the kmem charge hook is on");
 
 static void __exit memctl_test_charge_exit(void)
 {
