@@ -66,10 +66,14 @@ static int read_limit(const char *path, char *buf)
 	return read_text(path, buf, 64) < 0 ? -1 : 0;
 }
 
-/* An unaccounted group pins nothing: memctl unloads and loads again. */
+/*
+ * An unaccounted group pins nothing: memctl unloads and loads again. The
+ * accounted groups of earlier tests may still be being freed; the group of
+ * this test, which stays, would make the wait time out.
+ */
 static int unloads_and_reloads(void)
 {
-	int ret = memctl_unload();
+	int ret = memctl_unload_wait(UNLOAD_TIMEOUT_MS);
 
 	if (ret)
 		return ret;
