@@ -92,15 +92,23 @@ static int begin_shift(struct shift *shift)
 		close(shift->fds[1]);
 		_exit(read(shift->fds[0], &c, 1) != 0);
 	}
-	return shift->pid < 0 ? -1 : 0;
+	if (shift->pid < 0) {
+		close(shift->fds[0]);
+		close(shift->fds[1]);
+		return -1;
+	}
+	return 0;
 }
 
+/*
+ * Closing the pipe ends the task, unless a task forked later still holds a
+ * copy of its write end: end shifts in the reverse order of their start.
+ */
 static void end_shift(struct shift *shift)
 {
 	close(shift->fds[0]);
 	close(shift->fds[1]);
-	if (shift->pid > 0)
-		waitpid(shift->pid, NULL, 0);
+	waitpid(shift->pid, NULL, 0);
 }
 
 /*
@@ -109,11 +117,12 @@ static void end_shift(struct shift *shift)
  * each operation either stays on the fast paths or takes the same slow
  * one (a slab page allocated and freed, the per-CPU stock of charged bytes
  * refilled and drained a page at a time), depending on where the loop
- * started. That start differs from run to run and costs up to 10% on the
+ * started. That start differs from run to run and cost up to 15% on the
  * pipe loop, for configurations that run the same instructions. So the
- * loop runs in chunks, each starting after one more task and pipe (struct
- * task, stack, files, inode, pipe buffers) were allocated and kept; the
- * average over the chunks samples many starting states alike every run.
+ * loop runs in chunks, each starting after one more task and pipe
+ * (task_struct, stack, files, inode, pipe buffers) were allocated and
+ * kept; the average over the chunks samples many starting states alike
+ * in every run.
  */
 #define CHUNKS 24
 static long long ns_per_op(const struct workload *wl)
@@ -123,8 +132,9 @@ static long long ns_per_op(const struct workload *wl)
 	long long elapsed = 0, start;
 
 	for (c = 0; c < CHUNKS; c++) {
-		if (begin_shift(&shift[shifted++]))
+		if (begin_shift(&shift[shifted]))
 			break;
+		shifted++;
 		start = now_ns();
 		for (i = 0; i < per_chunk; i++)
 			if (wl->op(c * per_chunk + i))
