@@ -17,7 +17,6 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,10 +28,6 @@
 #define HEADROOM_PAGES 16
 #define REQUEST_PAGES (4 * HEADROOM_PAGES)
 
-#define TEST_MODULE "memctl_test_charge"
-#define TEST_MODULE_KO "test_modules/" TEST_MODULE ".ko"
-#define TEST_MODULE_PARAMS "/sys/module/" TEST_MODULE "/parameters"
-
 FIXTURE(limited) {
 	struct memcg_root root;
 	char cg[PATH_MAX];
@@ -42,13 +37,9 @@ FIXTURE(limited) {
 
 FIXTURE_SETUP(limited)
 {
-	int ret;
-
 	ASSERT_EQ(0, memcg_find_root(&self->root));
 	ASSERT_TRUE(memctl_loaded()) TH_LOG("memctl.ko is not loaded");
-	/* Still loaded if an earlier test failed before its teardown. */
-	ret = module_load(TEST_MODULE_KO);
-	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("%s", strerror(-ret));
+	ASSERT_EQ(0, charge_helper_load());
 	snprintf(self->cg, sizeof(self->cg), "%s/memctl_exempt_%d",
 		 self->root.path, getpid());
 	ASSERT_EQ(0, cg_create(self->cg));
@@ -61,8 +52,8 @@ FIXTURE_SETUP(limited)
 
 FIXTURE_TEARDOWN(limited)
 {
-	write_text(TEST_MODULE_PARAMS "/release", "1");
-	module_unload(TEST_MODULE);
+	write_text(CHARGE_HELPER_PARAM("release"), "1");
+	charge_helper_unload();
 	cg_destroy(self->cg);
 }
 
@@ -73,14 +64,14 @@ static int request_charge(void *mode)
 
 	snprintf(request, sizeof(request), "%s %d", (const char *)mode,
 		 REQUEST_PAGES);
-	return write_text(TEST_MODULE_PARAMS "/charge", request) ? 1 : 0;
+	return write_text(CHARGE_HELPER_PARAM("charge"), request) ? 1 : 0;
 }
 
 static uint64_t pages_charged(void)
 {
 	uint64_t charged = UINT64_MAX;
 
-	read_u64(TEST_MODULE_PARAMS "/charged", &charged);
+	read_u64(CHARGE_HELPER_PARAM("charged"), &charged);
 	return charged;
 }
 
@@ -157,7 +148,7 @@ TEST_F(limited, released_exempt_charges_are_uncharged)
 	ASSERT_EQ(0, cg_run(self->cg, request_charge, "nofail"));
 	ASSERT_GE(kmem_usage(&self->root, self->cg),
 		  before + REQUEST_PAGES * PAGE);
-	ASSERT_EQ(0, write_text(TEST_MODULE_PARAMS "/release", "1"));
+	ASSERT_EQ(0, write_text(CHARGE_HELPER_PARAM("release"), "1"));
 	/* Back where it was, but for the few pages of the request's file. */
 	ASSERT_LT(kmem_usage(&self->root, self->cg),
 		  before + HEADROOM_PAGES / 2 * PAGE);

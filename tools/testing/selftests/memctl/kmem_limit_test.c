@@ -121,14 +121,11 @@ TEST_F(group, finite_limit_activates_and_pins_the_module)
 	ASSERT_EQ(0, memctl_load());
 }
 
-#define HELPER_MODULE "memctl_test_charge"
-#define KMEM_HOOK "/sys/module/" HELPER_MODULE "/parameters/kmem_hook"
-
 static uint64_t kmem_hook_on(void)
 {
 	uint64_t on = UINT64_MAX;
 
-	read_u64(KMEM_HOOK, &on);
+	read_u64(CHARGE_HELPER_PARAM("kmem_hook"), &on);
 	return on;
 }
 
@@ -139,9 +136,7 @@ static uint64_t kmem_hook_on(void)
  */
 TEST_F(group, the_charge_hook_is_on_only_while_a_group_is_accounted)
 {
-	int ret = module_load("test_modules/" HELPER_MODULE ".ko");
-
-	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("%s", strerror(-ret));
+	ASSERT_EQ(0, charge_helper_load());
 	/* Groups of earlier tests may still be being freed. */
 	ASSERT_EQ(0, memctl_wait_unpinned(UNLOAD_TIMEOUT_MS));
 	EXPECT_EQ(0, kmem_hook_on());
@@ -153,7 +148,7 @@ TEST_F(group, the_charge_hook_is_on_only_while_a_group_is_accounted)
 	ASSERT_EQ(0, cg_destroy(self->cg));
 	ASSERT_EQ(0, memctl_wait_unpinned(UNLOAD_TIMEOUT_MS));
 	EXPECT_EQ(0, kmem_hook_on());
-	module_unload(HELPER_MODULE);
+	charge_helper_unload();
 }
 
 TEST_F(group, limits_are_rounded_down_to_pages)

@@ -414,7 +414,7 @@ int wait_u64_at_most(const char *path, uint64_t limit, int timeout_ms,
 	}
 }
 
-int module_load(const char *ko)
+static int module_load(const char *ko)
 {
 	int fd, ret = 0;
 
@@ -427,7 +427,7 @@ int module_load(const char *ko)
 	return ret;
 }
 
-int module_unload(const char *name)
+static int module_unload(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
@@ -442,6 +442,18 @@ int memctl_load(void)
 int memctl_unload(void)
 {
 	return module_unload("memctl");
+}
+
+int charge_helper_load(void)
+{
+	int ret = module_load("test_modules/" CHARGE_HELPER ".ko");
+
+	return ret == -EEXIST ? 0 : ret;
+}
+
+int charge_helper_unload(void)
+{
+	return module_unload(CHARGE_HELPER);
 }
 
 bool memctl_loaded(void)

@@ -101,9 +101,6 @@ void kill_and_reap(pid_t *pids, int n);
 int wait_u64_at_most(const char *path, uint64_t limit, int timeout_ms,
 		     uint64_t *val);
 
-/* Load a module from a file, unload one by name: 0 or -errno. */
-int module_load(const char *ko);
-int module_unload(const char *name);
 int memctl_load(void);
 int memctl_unload(void);
 bool memctl_loaded(void);
@@ -113,5 +110,16 @@ bool memctl_loaded(void);
  * may hold back a batch of 64 pages (upstream test_kmem.c's MAX_VMSTAT_ERROR).
  */
 uint64_t vmstat_slack(void);
+
+/*
+ * The selftests' helper module (test_modules/memctl_test_charge.c): it
+ * charges kernel memory with chosen flags and shows the kmem hook's static
+ * key. Loading finds it below the current directory (run_tests.sh starts
+ * there) and accepts it already loaded, as a failed test may leave it.
+ */
+#define CHARGE_HELPER "memctl_test_charge"
+#define CHARGE_HELPER_PARAM(name) "/sys/module/" CHARGE_HELPER "/parameters/" name
+int charge_helper_load(void);
+int charge_helper_unload(void);
 
 #endif /* MEMCTL_UTIL_H */
