@@ -32,6 +32,8 @@ void memctl_glue_kmem_hooks_put(void);
 void memctl_glue_memcg_hooks_get(void);
 void memctl_glue_memcg_hooks_put(void);
 void memctl_glue_wait_for_rcu_frees(void);
+void memctl_glue_cond_resched(void);
+u64 memctl_glue_jiffies(void);
 
 /* Implemented in Rust: the hook layer's callbacks. */
 int memctl_on_memcg_online(struct mem_cgroup *memcg);

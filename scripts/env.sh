@@ -16,23 +16,50 @@ KMAKE_VARS=(LLVM=1 "RUSTC=$RUSTC" "RUSTDOC=$RUSTDOC" "RUSTFMT=$RUSTFMT" "BINDGEN
 export MEMCTL_CACHE MEMCTL_TOOLS RUSTC RUSTDOC RUSTFMT BINDGEN
 
 MEMCTL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck disable=SC2034
-KERNEL_FRAGMENTS=("$MEMCTL_TOP/kernel/vm.config" "$MEMCTL_TOP/tools/testing/selftests/memctl/config")
 
-# memctl_kernel_dir: the cache directory of the kernel this checkout builds
-# against. Its name covers everything the build depends on: the Debian source
-# package version, the patch series, the config fragments and the toolchain.
+# Which test kernel: "default" (the cheap detectors, what `make check` runs) or
+# "debug" (KASAN, kmemleak and UBSAN on top, what `make check-debug` runs).
+: "${MEMCTL_KERNEL_FLAVOUR:=default}"
+export MEMCTL_KERNEL_FLAVOUR
+# shellcheck disable=SC2034
+KERNEL_FRAGMENTS=("$MEMCTL_TOP/kernel/vm.config" "$MEMCTL_TOP/kernel/detectors.config"
+	"$MEMCTL_TOP/kernel/containers.config" "$MEMCTL_TOP/tools/testing/selftests/memctl/config")
+case $MEMCTL_KERNEL_FLAVOUR in
+default) ;;
+debug) KERNEL_FRAGMENTS+=("$MEMCTL_TOP/kernel/debug.config") ;;
+*) echo "MEMCTL_KERNEL_FLAVOUR must be default or debug" >&2; exit 2 ;;
+esac
+
+memctl_source_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo none
+}
+
+# memctl_kernel_dir: the cache directory of the kernels this checkout builds
+# against. Its name covers everything the build depends on except the patch
+# series: the Debian source package version, the toolchain and the config
+# fragments. The series is keyed by memctl_patches_key: a kernel directory
+# holds one build at a time, and a build with other patches starts from the
+# one there (scripts/build-kernel), so make rebuilds only what they touch.
 memctl_kernel_dir() {
-	local version key
-	version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo none)
-	key=$(
-		{
-			echo "recipe 1 $version"
-			"$RUSTC" --version 2>/dev/null || true
-			"$BINDGEN" --version 2>/dev/null || true
-			clang --version 2>/dev/null | head -n 1 || true
-			cat "$MEMCTL_TOP"/patches/*.patch "${KERNEL_FRAGMENTS[@]}"
-		} | sha256sum | cut -c1-16
-	)
-	echo "$MEMCTL_CACHE/kernel/$version-$key"
+	local key
+	key=$({
+		echo "recipe 2"
+		"$RUSTC" --version 2>/dev/null || true
+		"$BINDGEN" --version 2>/dev/null || true
+		clang --version 2>/dev/null | head -n 1 || true
+		cat "${KERNEL_FRAGMENTS[@]}"
+	} | sha256sum | cut -c1-16)
+	echo "$MEMCTL_CACHE/kernel/$(memctl_source_version)-$MEMCTL_KERNEL_FLAVOUR-$key"
+}
+
+# memctl_patches_key [DIR]: the hash of the patch series in DIR (default:
+# this checkout's).
+memctl_patches_key() {
+	cat "${1:-$MEMCTL_TOP/patches}"/*.patch | sha256sum | cut -c1-16
+}
+
+# memctl_kernel_ready: whether the kernel directory holds a finished build of
+# this checkout's patch series.
+memctl_kernel_ready() {
+	[[ "$(cat "$(memctl_kernel_dir)/done" 2>/dev/null)" == "$(memctl_patches_key)" ]]
 }

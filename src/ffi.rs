@@ -59,9 +59,10 @@ extern "C" {
     /// `memcg`'s parent, or null for the root.
     pub(crate) fn memctl_glue_parent(memcg: *mut MemCgroup) -> *mut MemCgroup;
 
-    /// Stores `memcg` and its online descendants, parents first, with a
-    /// reference each, in `subtree` and returns how many; if more than
-    /// `capacity` exist it stores nothing and returns a number to retry with.
+    /// Stores `memcg` and its descendants that are not being removed, parents
+    /// first, with a reference each, in `subtree` and returns how many; if
+    /// more than `capacity` exist it stores nothing and returns a number to
+    /// retry with.
     pub(crate) fn memctl_glue_get_subtree(
         memcg: *mut MemCgroup,
         subtree: *mut *mut MemCgroup,
@@ -87,4 +88,10 @@ extern "C" {
     /// Waits until objects freed through RCU so far are freed (and
     /// uncharged). Sleeps.
     pub(crate) fn memctl_glue_wait_for_rcu_frees();
+
+    /// Gives up the CPU if another task should run. Sleeps.
+    pub(crate) fn memctl_glue_cond_resched();
+
+    /// The kernel's clock tick count, `jiffies`.
+    pub(crate) fn memctl_glue_jiffies() -> u64;
 }

@@ -11,6 +11,7 @@
 use crate::{
     counter::{Counter, Node},
     ffi::{self, MemCgroup},
+    reclaim::ReclaimGate,
 };
 use core::{
     ffi::c_void,
@@ -30,6 +31,7 @@ use kernel::{error::to_result, prelude::*};
 /// - An attached group holds a reference on the kmem hooks' static key.
 pub(crate) struct Group {
     counter: Counter,
+    reclaim_gate: ReclaimGate,
     parent: AtomicPtr<Group>,
     memcg: *mut MemCgroup,
 }
@@ -82,12 +84,18 @@ impl Group {
         &self.counter
     }
 
-    /// Allocates an unattached group for `memcg`, with its usage starting at
-    /// `usage` pages.
-    pub(crate) fn new(memcg: *mut MemCgroup, usage: u64) -> Result<KBox<Group>> {
+    /// When charges refused by this group's limit may try to reclaim.
+    pub(crate) fn reclaim_gate(&self) -> &ReclaimGate {
+        &self.reclaim_gate
+    }
+
+    /// Allocates an unattached group for `memcg`, unlimited, its usage
+    /// starting at zero.
+    pub(crate) fn new(memcg: *mut MemCgroup) -> Result<KBox<Group>> {
         Ok(KBox::new(
             Group {
-                counter: Counter::new(usage),
+                counter: Counter::new(0),
+                reclaim_gate: ReclaimGate::new(),
                 parent: AtomicPtr::new(ptr::null_mut()),
                 memcg,
             },
@@ -120,15 +128,16 @@ impl Group {
     }
 
     /// Attaches `group` to its memcg, linked to the parent's group, and
-    /// turns the kmem hooks on for it.
+    /// turns the kmem hooks on for it. From then on the group's counter, and
+    /// its accounted ancestors', count every charge and uncharge of the memcg.
     ///
     /// Fails with `EBUSY` if the memcg has state, or `ENODEV` if the module
     /// is going away; `group` is freed then.
     ///
     /// # Safety
     ///
-    /// `group`'s memcg must be live, and online or coming online.
-    pub(crate) unsafe fn attach(group: KBox<Group>) -> Result {
+    /// `group`'s memcg must be live for `'a`, and online or coming online.
+    pub(crate) unsafe fn attach<'a>(group: KBox<Group>) -> Result<&'a Group> {
         // SAFETY: The caller guarantees that the memcg is live.
         unsafe { group.link_to_parent() };
         let memcg = group.memcg;
@@ -138,14 +147,19 @@ impl Group {
         // SAFETY: The caller guarantees that `memcg` is live; `state` is a
         // group, which `release` frees when the kernel frees `memcg`.
         let attached = to_result(unsafe { ffi::memctl_glue_attach(memcg, state.cast()) });
-        if attached.is_err() {
-            // SAFETY: `state` came from `KBox::into_raw` and was not
-            // attached, so nothing else refers to it.
-            drop(unsafe { KBox::from_raw(state) });
-            // SAFETY: Drops the reference taken above.
-            unsafe { ffi::memctl_glue_kmem_hooks_put() };
+        match attached {
+            // SAFETY: `state` is attached now, so it lives as long as its
+            // memcg, which the caller guarantees is live for `'a`.
+            Ok(()) => Ok(unsafe { &*state }),
+            Err(error) => {
+                // SAFETY: `state` came from `KBox::into_raw` and was not
+                // attached, so nothing else refers to it.
+                drop(unsafe { KBox::from_raw(state) });
+                // SAFETY: Drops the reference taken above.
+                unsafe { ffi::memctl_glue_kmem_hooks_put() };
+                Err(error)
+            }
         }
-        attached
     }
 
     /// Frees the group the kernel hands back when it frees its memcg.

@@ -24,12 +24,23 @@ pub(crate) fn bytes(pages: u64) -> u64 {
     pages_to_bytes(pages, PAGE_SHIFT as u32)
 }
 
+/// How long charges refused by a group's limit fail without trying to
+/// reclaim after a reclaim that did not help: 100 ms, so that a workload that
+/// keeps hitting its limit with nothing to reclaim (a fork bomb) walks the
+/// subtree's shrinkers at most ten times a second.
+fn reclaim_backoff() -> u64 {
+    // Jiffies are an `unsigned long`: a `u64` holds them.
+    kernel::time::msecs_to_jiffies(100) as u64
+}
+
 /// Kernel memory is being charged to the memcg of `state`.
 ///
 /// Refuses with `ENOMEM` if the charge would take the group or an accounted
 /// ancestor above its limit, unless the charge must not fail, after trying
 /// once to make room by shrinking the limited group's slab caches if the
-/// charge may sleep.
+/// charge may sleep and the group's [`ReclaimGate`] is open.
+///
+/// [`ReclaimGate`]: crate::reclaim::ReclaimGate
 ///
 /// # Safety
 ///
@@ -54,12 +65,25 @@ pub(crate) unsafe extern "C" fn memctl_on_kmem_charge(
     }
     // SAFETY: As above.
     if unsafe { ffi::memctl_glue_charge_may_block(gfp) } {
-        // SAFETY: `limited` is `group` or an ancestor, so its memcg is live,
-        // and `gfp` allows sleeping.
-        unsafe { ffi::memctl_memcg_reclaim_slab(limited.memcg(), gfp) };
-        match counter::try_charge(group, pages) {
-            Ok(()) => return 0,
-            Err(still_limited) => limited = still_limited,
+        // SAFETY: Reads the clock.
+        let now = unsafe { ffi::memctl_glue_jiffies() };
+        let gate = limited.reclaim_gate();
+        if gate.is_open(now) {
+            // SAFETY: `limited` is `group` or an ancestor, so its memcg is
+            // live, and `gfp` allows sleeping.
+            let freed = unsafe { ffi::memctl_memcg_reclaim_slab(limited.memcg(), gfp) };
+            // Dentries and inodes are freed, and uncharged, only after an
+            // RCU grace period: without waiting, the retry could not see it.
+            if freed > 0 {
+                // SAFETY: `gfp` allows sleeping.
+                unsafe { ffi::memctl_glue_wait_for_rcu_frees() };
+            }
+            let retried = counter::try_charge(group, pages);
+            gate.record(now, retried.is_ok(), reclaim_backoff());
+            match retried {
+                Ok(()) => return 0,
+                Err(still_limited) => limited = still_limited,
+            }
         }
     }
     counter::record_refusal(limited, |changed| {
@@ -104,11 +128,12 @@ pub(crate) unsafe extern "C" fn memctl_on_memcg_online(memcg: *mut MemCgroup) ->
     if !parent_accounted || accounted {
         return 0;
     }
-    // Nothing can be charged to a memcg before it is online.
-    let attached = Group::new(memcg, 0).and_then(|group| {
+    // Nothing can be charged to a memcg before it is online: its counter
+    // is exact at zero.
+    let attached = Group::new(memcg).and_then(|group| {
         // SAFETY: The caller guarantees that `memcg` is live and coming
         // online.
-        unsafe { Group::attach(group) }
+        unsafe { Group::attach(group) }.map(|_| ())
     });
     match attached {
         Ok(()) => 0,

@@ -259,9 +259,16 @@ size_t memctl_glue_get_subtree(struct mem_cgroup *memcg,
 	struct cgroup_subsys_state *pos;
 	size_t count = 0;
 
+	/*
+	 * Not css_tryget_online(): a memcg whose css_online has run, but which
+	 * is not marked online yet, would be missed, and the online hook may
+	 * have found its parent unaccounted. Groups being removed stay out.
+	 */
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, &memcg->css) {
-		if (count < capacity && css_tryget_online(pos))
+		if (css_is_dying(pos))
+			continue;
+		if (count < capacity && css_tryget(pos))
 			subtree[count++] = mem_cgroup_from_css(pos);
 		else if (count >= capacity)
 			count++;
@@ -323,4 +330,14 @@ void memctl_glue_memcg_hooks_put(void)
 void memctl_glue_wait_for_rcu_frees(void)
 {
 	rcu_barrier();
+}
+
+void memctl_glue_cond_resched(void)
+{
+	cond_resched();
+}
+
+u64 memctl_glue_jiffies(void)
+{
+	return get_jiffies_64();
 }

@@ -13,7 +13,7 @@
 //! - [`limits`]: setting a limit, and switching accounting on,
 //! - [`cgroup_files`]: what memctl's cgroup files show,
 //! - [`subtree`], [`locks`], [`ffi`]: kernel plumbing,
-//! - [`counter`], [`limit`], [`units`]: pure logic shared with the host
+//! - [`counter`], [`limit`], [`reclaim`], [`units`]: pure logic shared with the host
 //!   tests in `rust/`.
 
 use kernel::prelude::*;
@@ -33,6 +33,9 @@ mod counter;
 #[path = "../rust/src/limit.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
 mod limit;
+#[path = "../rust/src/reclaim.rs"]
+#[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
+mod reclaim;
 #[path = "../rust/src/units.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
 mod units;

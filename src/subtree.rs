@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A snapshot of a memory cgroup and its online descendants.
+//! A snapshot of a memory cgroup and its descendants that are not being
+//! removed.
 
 use crate::ffi::{self, MemCgroup};
 use kernel::prelude::*;
 
-/// `memcg` and its online descendants, parents before children, each held
-/// by a reference until the snapshot is dropped.
+/// `memcg` and its descendants that are not being removed (including those
+/// coming online), parents before children, each held by a reference until
+/// the snapshot is dropped.
 ///
 /// # Invariants
 ///

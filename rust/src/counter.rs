@@ -9,11 +9,12 @@
 //! `mm/page_counter.c`, and like it the hot path is one atomic add per level
 //! and no lock.
 //!
-//! Usage is kept signed and reads clamp it at zero. A counter starts from the
-//! kernel's own count of the group when accounting is switched on, and a
-//! charge racing with that start may be uncharged without having been
-//! charged; with a signed count such an error stays the size of the race
-//! instead of wrapping around, and later charges and uncharges stay exact.
+//! Usage is kept signed and reads clamp it at zero. When accounting is
+//! switched on for a group that already holds kernel memory, its counter
+//! starts at zero, counts the charges and uncharges from then on, and is then
+//! rebased on the kernel's own count ([`Counter::rebase`]); until then an
+//! uncharge of older memory can take it below zero, and the signed count
+//! keeps that exact instead of wrapping around.
 
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
@@ -117,8 +118,10 @@ impl Counter {
     /// Fails, leaving the old limit, if the usage is above the new limit; a
     /// charge that races with the change either sees the old limit and is
     /// then seen here, or sees the new one. Callers serialise changes of
-    /// one counter's limit.
-    pub fn set_limit(&self, limit: Option<u64>) -> Result<(), AboveLimit> {
+    /// one counter's limit. `relax` runs before each retry; in the kernel it
+    /// gives up the CPU, as `page_counter_set_max()` does, because charges
+    /// may keep the retries going for a while.
+    pub fn set_limit(&self, limit: Option<u64>, mut relax: impl FnMut()) -> Result<(), AboveLimit> {
         let new = limit.map_or(UNLIMITED, signed);
         loop {
             let usage = self.usage.load(Ordering::SeqCst);
@@ -131,8 +134,32 @@ impl Counter {
             }
             // Charges that saw the old limit came in meanwhile: check again.
             self.limit.store(old, Ordering::SeqCst);
-            core::hint::spin_loop();
+            relax();
         }
+    }
+
+    /// The usage as counted, which may be below zero before [`rebase`].
+    ///
+    /// [`rebase`]: Counter::rebase
+    pub fn counted(&self) -> i64 {
+        self.usage.load(Ordering::SeqCst)
+    }
+
+    /// Makes the usage `kernel` pages plus whatever was counted after
+    /// [`counted`] returned `counted_then`, and restarts the high-water mark.
+    ///
+    /// A counter that starts at zero when a group with kernel memory becomes
+    /// accounted is exact from then on if it is rebased on a count of the
+    /// kernel's taken while its own count read `counted_then`.
+    ///
+    /// [`counted`]: Counter::counted
+    pub fn rebase(&self, kernel: u64, counted_then: i64) {
+        let correction = signed(kernel).saturating_sub(counted_then);
+        let usage = self
+            .usage
+            .fetch_add(correction, Ordering::SeqCst)
+            .saturating_add(correction);
+        self.watermark.store(usage, Ordering::Relaxed);
     }
 
     /// Adds `pages` if that keeps the usage within the limit.
@@ -250,7 +277,7 @@ mod tests {
             counter: Counter::new(usage),
             parent,
         };
-        group.counter.set_limit(limit).unwrap();
+        group.counter.set_limit(limit, || {}).unwrap();
         group
     }
 
@@ -363,13 +390,13 @@ mod tests {
     fn lowering_the_limit_below_usage_fails_and_keeps_the_old_limit() {
         let g = group(0, Some(100), None);
         try_charge(&g, 50).unwrap();
-        assert_eq!(g.counter.set_limit(Some(49)), Err(AboveLimit));
+        assert_eq!(g.counter.set_limit(Some(49), || {}), Err(AboveLimit));
         assert_eq!(g.counter.limit(), Some(100));
-        assert_eq!(g.counter.set_limit(Some(50)), Ok(()));
+        assert_eq!(g.counter.set_limit(Some(50), || {}), Ok(()));
         assert_eq!(g.counter.limit(), Some(50));
-        assert_eq!(g.counter.set_limit(None), Ok(()));
+        assert_eq!(g.counter.set_limit(None, || {}), Ok(()));
         assert_eq!(g.counter.limit(), None);
-        assert_eq!(g.counter.set_limit(Some(u64::MAX)), Ok(()));
+        assert_eq!(g.counter.set_limit(Some(u64::MAX), || {}), Ok(()));
         assert_eq!(g.counter.limit(), None, "u64::MAX pages is unlimited");
     }
 
@@ -423,33 +450,59 @@ mod tests {
 
     #[test]
     fn concurrent_charges_never_exceed_a_limit_and_balance_out() {
-        const LIMIT: u64 = 64;
+        use std::sync::atomic::AtomicU64;
+        // Four threads that each hold up to 12 pages compete for 16: the
+        // limit refuses often, and what the threads hold at once never goes
+        // above it.
+        const LIMIT: u64 = 16;
         let root = leaked(0, Some(LIMIT), None);
         let leaves: Arc<Vec<&'static Group<'static>>> =
             Arc::new((0..4).map(|_| leaked(0, None, Some(root))).collect());
+        let held_by_all = Arc::new(AtomicU64::new(0));
         let threads: Vec<_> = (0..4)
             .map(|i| {
                 let leaves = Arc::clone(&leaves);
+                let held_by_all = Arc::clone(&held_by_all);
                 thread::spawn(move || {
                     let leaf = leaves[i];
-                    let mut refused = 0;
+                    let (mut held, mut refused, mut granted) = (Vec::new(), 0u64, 0u64);
                     for round in 0..20_000u64 {
-                        let pages = 1 + round % 7;
+                        let pages = 1 + (round + i as u64) % 4;
                         match try_charge(leaf, pages) {
                             Ok(()) => {
-                                assert!(root.counter.usage() <= LIMIT);
+                                granted += 1;
+                                let now = held_by_all.fetch_add(pages, Ordering::SeqCst) + pages;
+                                assert!(now <= LIMIT, "{now} pages held under a limit of {LIMIT}");
+                                held.push(pages);
+                            }
+                            Err(refused_by) => {
+                                assert!(core::ptr::eq(refused_by, root));
+                                refused += 1;
+                            }
+                        }
+                        if held.iter().sum::<u64>() > 12 || round % 5 == 4 {
+                            for pages in held.drain(..) {
+                                held_by_all.fetch_sub(pages, Ordering::SeqCst);
                                 uncharge(leaf, pages);
                             }
-                            Err(_) => refused += 1,
                         }
                     }
-                    refused
+                    for pages in held.drain(..) {
+                        held_by_all.fetch_sub(pages, Ordering::SeqCst);
+                        uncharge(leaf, pages);
+                    }
+                    (granted, refused)
                 })
             })
             .collect();
+        let (mut granted, mut refused) = (0, 0);
         for t in threads {
-            t.join().unwrap();
+            let (g, r) = t.join().unwrap();
+            granted += g;
+            refused += r;
         }
+        assert!(refused > 0, "the limit never refused: the test proves nothing");
+        assert!(granted > 0);
         assert_eq!(root.counter.usage(), 0);
         assert!(root.counter.watermark() <= LIMIT);
         for leaf in leaves.iter() {
@@ -459,31 +512,70 @@ mod tests {
 
     #[test]
     fn lowering_the_limit_races_charges_without_breaking_it() {
+        use std::sync::atomic::{AtomicBool, AtomicU64};
+        // One thread charges a page at a time and publishes how many it
+        // holds after each granted charge; another keeps changing the limit.
+        // Once a change succeeded, the pages held never exceed the new limit.
         let g = leaked(0, None, None);
-        let charger = thread::spawn(move || {
-            let mut held = 0;
-            for _ in 0..50_000 {
-                if try_charge(g, 1).is_ok() {
-                    held += 1;
+        let held = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let charger = {
+            let (held, done) = (Arc::clone(&held), Arc::clone(&done));
+            thread::spawn(move || {
+                let mut refused = 0u64;
+                while !done.load(Ordering::SeqCst) {
+                    if try_charge(g, 1).is_ok() {
+                        held.fetch_add(1, Ordering::SeqCst);
+                    } else {
+                        refused += 1;
+                    }
+                    if held.load(Ordering::SeqCst) > 100 {
+                        let pages = held.swap(0, Ordering::SeqCst);
+                        uncharge(g, pages);
+                    }
                 }
-                if held > 100 {
-                    uncharge(g, held);
-                    held = 0;
-                }
+                uncharge(g, held.swap(0, Ordering::SeqCst));
+                refused
+            })
+        };
+        let (mut set, mut above) = (0, 0);
+        // Until both outcomes were seen often, however the threads run.
+        for round in 0..10_000_000u64 {
+            if round >= 20_000 && set >= 1_000 && above >= 1_000 {
+                break;
             }
-            uncharge(g, held);
-        });
-        let mut set = 0;
-        for round in 0..5_000u64 {
-            let limit = 50 + round % 100;
-            if g.counter.set_limit(Some(limit)).is_ok() {
-                set += 1;
-                // Until the next change only charges within it succeed.
-                assert!(g.counter.usage() <= limit);
+            let limit = 20 + round % 100;
+            match g.counter.set_limit(Some(limit), thread::yield_now) {
+                Ok(()) => {
+                    set += 1;
+                    let now = held.load(Ordering::SeqCst);
+                    assert!(now <= limit, "{now} pages held under a limit of {limit}");
+                }
+                Err(AboveLimit) => above += 1,
             }
         }
-        charger.join().unwrap();
-        assert!(set > 0);
+        done.store(true, Ordering::SeqCst);
+        let refused = charger.join().unwrap();
+        assert!(set > 0 && above > 0, "set {set}, refused as above the usage {above}");
+        assert!(refused > 0, "no charge ever met a limit");
+        assert_eq!(g.counter.usage(), 0);
+    }
+
+    #[test]
+    fn rebasing_on_the_kernel_count_keeps_later_changes() {
+        // Accounting starts at zero; 3 pages are uncharged (older memory)
+        // and 5 charged before the kernel is asked, which then counts 40.
+        let g = group(0, None, None);
+        uncharge(&g, 3);
+        try_charge(&g, 5).unwrap();
+        let counted_then = g.counter.counted();
+        assert_eq!(counted_then, 2);
+        // A charge after the kernel's count counts on top of it.
+        try_charge(&g, 1).unwrap();
+        g.counter.rebase(40, counted_then);
+        assert_eq!(g.counter.usage(), 41);
+        assert_eq!(g.counter.watermark(), 41);
+        uncharge(&g, 41);
         assert_eq!(g.counter.usage(), 0);
     }
 }

@@ -11,4 +11,5 @@
 
 pub mod counter;
 pub mod limit;
+pub mod reclaim;
 pub mod units;

@@ -67,27 +67,34 @@ static int request_charge(void *mode)
 	return write_text(CHARGE_HELPER_PARAM("charge"), request) ? 1 : 0;
 }
 
-static uint64_t pages_charged(void)
+/*
+ * Values the tests need: a failed read fails the test (the helpers run in
+ * the test's own process, so an assertion ends the test) instead of
+ * returning a value an assertion might accept.
+ */
+static uint64_t pages_charged(struct __test_metadata *_metadata)
 {
-	uint64_t charged = UINT64_MAX;
+	uint64_t charged;
 
-	read_u64(CHARGE_HELPER_PARAM("charged"), &charged);
+	ASSERT_EQ(0, read_u64(CHARGE_HELPER_PARAM("charged"), &charged));
 	return charged;
 }
 
-static uint64_t kmem_usage(const struct memcg_root *root, const char *cg)
+static uint64_t kmem_usage(struct __test_metadata *_metadata,
+			   const struct memcg_root *root, const char *cg)
 {
-	uint64_t usage = 0;
+	uint64_t usage;
 
-	read_cg_u64(cg, kmem_usage_file(root), &usage);
+	ASSERT_EQ(0, read_cg_u64(cg, kmem_usage_file(root), &usage));
 	return usage;
 }
 
-static uint64_t kmem_refusals(const struct memcg_root *root, const char *cg)
+static uint64_t kmem_refusals(struct __test_metadata *_metadata,
+			      const struct memcg_root *root, const char *cg)
 {
-	uint64_t refusals = UINT64_MAX;
+	uint64_t refusals;
 
-	read_kmem_refusals(root, cg, &refusals);
+	ASSERT_EQ(0, read_kmem_refusals(root, cg, &refusals));
 	return refusals;
 }
 
@@ -95,19 +102,20 @@ static uint64_t kmem_refusals(const struct memcg_root *root, const char *cg)
 TEST_F(limited, plain_charges_are_refused_at_the_limit)
 {
 	ASSERT_EQ(0, cg_run(self->cg, request_charge, "plain"));
-	ASSERT_LT(pages_charged(), REQUEST_PAGES);
-	ASSERT_LE(kmem_usage(&self->root, self->cg), self->limit);
-	ASSERT_GT(kmem_refusals(&self->root, self->cg), self->refusals_before);
+	ASSERT_LT(pages_charged(_metadata), REQUEST_PAGES);
+	ASSERT_LE(kmem_usage(_metadata, &self->root, self->cg), self->limit);
+	ASSERT_GT(kmem_refusals(_metadata, &self->root, self->cg),
+		  self->refusals_before);
 }
 
 /* The exempt charges all succeed, beyond the limit, and refuse nothing. */
 static void assert_exempt(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(limited) *self)
 {
-	ASSERT_EQ(REQUEST_PAGES, pages_charged());
-	ASSERT_GT(kmem_usage(&self->root, self->cg), self->limit);
+	ASSERT_EQ(REQUEST_PAGES, pages_charged(_metadata));
+	ASSERT_GT(kmem_usage(_metadata, &self->root, self->cg), self->limit);
 	ASSERT_EQ(self->refusals_before,
-		  kmem_refusals(&self->root, self->cg));
+		  kmem_refusals(_metadata, &self->root, self->cg));
 }
 
 TEST_F(limited, nofail_charges_may_exceed_the_limit)
@@ -143,14 +151,14 @@ TEST_F(limited, charges_of_a_dying_task_may_exceed_the_limit)
 
 TEST_F(limited, released_exempt_charges_are_uncharged)
 {
-	uint64_t before = kmem_usage(&self->root, self->cg);
+	uint64_t before = kmem_usage(_metadata, &self->root, self->cg);
 
 	ASSERT_EQ(0, cg_run(self->cg, request_charge, "nofail"));
-	ASSERT_GE(kmem_usage(&self->root, self->cg),
+	ASSERT_GE(kmem_usage(_metadata, &self->root, self->cg),
 		  before + REQUEST_PAGES * PAGE);
 	ASSERT_EQ(0, write_text(CHARGE_HELPER_PARAM("release"), "1"));
 	/* Back where it was, but for the few pages of the request's file. */
-	ASSERT_LT(kmem_usage(&self->root, self->cg),
+	ASSERT_LT(kmem_usage(_metadata, &self->root, self->cg),
 		  before + HEADROOM_PAGES / 2 * PAGE);
 }
 

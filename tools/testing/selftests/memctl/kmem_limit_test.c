@@ -121,11 +121,12 @@ TEST_F(group, finite_limit_activates_and_pins_the_module)
 	ASSERT_EQ(0, memctl_load());
 }
 
-static uint64_t kmem_hook_on(void)
+/* A failed read fails the test, rather than returning a value. */
+static uint64_t kmem_hook_on(struct __test_metadata *_metadata)
 {
-	uint64_t on = UINT64_MAX;
+	uint64_t on;
 
-	read_u64(CHARGE_HELPER_PARAM("kmem_hook"), &on);
+	ASSERT_EQ(0, read_u64(CHARGE_HELPER_PARAM("kmem_hook"), &on));
 	return on;
 }
 
@@ -139,15 +140,15 @@ TEST_F(group, the_charge_hook_is_on_only_while_a_group_is_accounted)
 	ASSERT_EQ(0, charge_helper_load());
 	/* Groups of earlier tests may still be being freed. */
 	ASSERT_EQ(0, memctl_wait_unpinned(UNLOAD_TIMEOUT_MS));
-	EXPECT_EQ(0, kmem_hook_on());
+	EXPECT_EQ(0, kmem_hook_on(_metadata));
 	ASSERT_EQ(0, write_text(self->limit, "1G"));
-	EXPECT_EQ(1, kmem_hook_on());
+	EXPECT_EQ(1, kmem_hook_on(_metadata));
 	ASSERT_EQ(0, write_text(self->limit,
 				kmem_unlimited_keyword(&self->root)));
-	EXPECT_EQ(1, kmem_hook_on());
+	EXPECT_EQ(1, kmem_hook_on(_metadata));
 	ASSERT_EQ(0, cg_destroy(self->cg));
 	ASSERT_EQ(0, memctl_wait_unpinned(UNLOAD_TIMEOUT_MS));
-	EXPECT_EQ(0, kmem_hook_on());
+	EXPECT_EQ(0, kmem_hook_on(_metadata));
 	charge_helper_unload();
 }
 
@@ -257,56 +258,119 @@ TEST_F(group, the_root_has_no_kmem_files)
 	}
 }
 
-TEST_F(group, the_kmem_limit_refuses_forks_before_the_user_limit)
+TEST_F(group, the_kmem_limit_refuses_forks_and_lifting_it_stops_that)
 {
-	uint64_t limit, usage, peak, refusals, oom_kills, user_hits;
+	uint64_t limit, usage, peak, refusals, after_lift;
 	int forked, error;
 
-	/* K < U: the kernel-memory limit binds first. */
-	ASSERT_EQ(0, write_cg(self->cg, user_limit_file(&self->root), "512M"));
 	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 4 * MiB, &limit));
-
 	ASSERT_EQ(0, cg_fork_until_failure(self->cg, MAX_FORKS, &forked,
 					   &error));
 	TH_LOG("limit %llu: %d forks, then errno %d",
 	       (unsigned long long)limit, forked, error);
 	ASSERT_LT(forked, MAX_FORKS);
 	ASSERT_TRUE(error == ENOMEM || error == EAGAIN);
-
 	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg, &refusals));
 	ASSERT_GT(refusals, 0);
 	ASSERT_EQ(0, read_u64(self->peak, &peak));
 	ASSERT_LE(peak, limit);
 	ASSERT_EQ(0, read_u64(self->usage, &usage));
 	ASSERT_LE(usage, limit);
-	/* No OOM kill, and user memory was never reclaimed for the group. */
-	ASSERT_EQ(0, read_oom_kills(&self->root, self->cg, &oom_kills));
-	ASSERT_EQ(0, oom_kills);
-	ASSERT_EQ(0, read_user_limit_hits(&self->root, self->cg, &user_hits));
-	ASSERT_EQ(0, user_hits);
 
-	/* With room again, forks succeed. */
-	ASSERT_EQ(0, write_text(self->limit, "1G"));
-	ASSERT_EQ(0, cg_fork_until_failure(self->cg, 50, &forked, &error));
-	ASSERT_EQ(50, forked);
+	/*
+	 * Lifted (track-only), the limit refuses nothing: twice as many forks
+	 * as it allowed all succeed, and the refusal count stays.
+	 */
+	ASSERT_EQ(0, write_text(self->limit,
+				kmem_unlimited_keyword(&self->root)));
+	ASSERT_EQ(0, cg_fork_until_failure(self->cg, 2 * forked + 10, &forked,
+					   &error));
+	ASSERT_EQ(0, error);
+	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg, &after_lift));
+	ASSERT_EQ(refusals, after_lift);
+	ASSERT_EQ(0, read_u64(self->peak, &peak));
+	ASSERT_GT(peak, limit);
+	/* Still accounted: memctl stays pinned. */
+	ASSERT_EQ(-EWOULDBLOCK, memctl_unload());
 }
 
-TEST_F(group, track_only_after_the_limit_is_lifted)
+/* In a process of the group: one accounted allocation of 2^order pages. */
+static int charge_order(void *order)
 {
-	char buf[64];
-	int forked, error;
-	uint64_t usage;
+	char request[32];
 
-	ASSERT_EQ(0, write_text(self->limit, "64M"));
-	ASSERT_EQ(0, write_text(self->limit, kmem_unlimited_keyword(&self->root)));
-	ASSERT_EQ(0, read_limit(self->limit, buf));
-	ASSERT_STREQ(kmem_unlimited_value(&self->root), buf);
-	/* Still accounted: memctl stays pinned and the counter keeps going. */
-	ASSERT_EQ(-EWOULDBLOCK, memctl_unload());
-	ASSERT_EQ(0, cg_fork_until_failure(self->cg, 100, &forked, &error));
-	ASSERT_EQ(100, forked);
-	ASSERT_EQ(0, read_u64(self->usage, &usage));
-	ASSERT_GT(usage, 0);
+	snprintf(request, sizeof(request), "order %ld", (long)order);
+	return write_text(CHARGE_HELPER_PARAM("charge"), request) ? 1 : 0;
+}
+
+struct user_side {
+	uint64_t limit_hits, oom_kills, pgscan;
+};
+
+static void read_user_side(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(group) *self, struct user_side *u)
+{
+	char stat[PATH_MAX];
+
+	ASSERT_EQ(0, read_user_limit_hits(&self->root, self->cg,
+					  &u->limit_hits));
+	ASSERT_EQ(0, read_oom_kills(&self->root, self->cg, &u->oom_kills));
+	u->pgscan = 0;
+	if (!self->root.v1) {
+		path_join(stat, self->cg, "memory.stat");
+		ASSERT_EQ(0, read_key_u64(stat, "pgscan", &u->pgscan));
+	}
+}
+
+/*
+ * The seed's review: the kernel-memory limit is checked before the user
+ * limit, so that hitting it fails the allocation without reclaiming user
+ * memory, recording a user-limit event or invoking the OOM killer. Both
+ * limits are 256K above their usage (swap off on v2), and one charge of
+ * 512K (order 7: larger than the memcg's per-CPU charge batch, so that it
+ * reaches the user page counter itself) would exceed either. Checked
+ * first, the kmem limit refuses it and the user side shows nothing. The
+ * control: with the kmem limit lifted, the same charge hits the user limit
+ * (an event; a costly order does not invoke the OOM killer).
+ */
+TEST_F(group, the_kmem_limit_is_checked_before_the_user_limit)
+{
+	uint64_t kmem_limit, user, refusals_before, refusals, charged;
+	struct user_side before, after;
+	char value[32];
+
+	ASSERT_EQ(0, charge_helper_load());
+	if (!self->root.v1)
+		ASSERT_EQ(0, write_cg(self->cg, "memory.swap.max", "0"));
+	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 256 * KiB,
+					    &kmem_limit));
+	ASSERT_EQ(0, read_cg_u64(self->cg, user_usage_file(&self->root), &user));
+	snprintf(value, sizeof(value), "%llu",
+		 (unsigned long long)(user + 256 * KiB));
+	ASSERT_EQ(0, write_cg(self->cg, user_limit_file(&self->root), value));
+	read_user_side(_metadata, self, &before);
+	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg,
+					&refusals_before));
+
+	ASSERT_EQ(0, cg_run(self->cg, charge_order, (void *)7L));
+	ASSERT_EQ(0, read_u64(CHARGE_HELPER_PARAM("charged"), &charged));
+	ASSERT_EQ(0, charged);
+	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg, &refusals));
+	ASSERT_GT(refusals, refusals_before);
+	read_user_side(_metadata, self, &after);
+	EXPECT_EQ(before.limit_hits, after.limit_hits);
+	EXPECT_EQ(before.pgscan, after.pgscan);
+	EXPECT_EQ(0, after.oom_kills);
+
+	/* The control: the same charge, without the kmem limit. */
+	ASSERT_EQ(0, write_text(self->limit,
+				kmem_unlimited_keyword(&self->root)));
+	ASSERT_EQ(0, cg_run(self->cg, charge_order, (void *)7L));
+	ASSERT_EQ(0, read_u64(CHARGE_HELPER_PARAM("charged"), &charged));
+	ASSERT_EQ(0, charged);
+	read_user_side(_metadata, self, &after);
+	ASSERT_GT(after.limit_hits, before.limit_hits);
+	ASSERT_EQ(0, after.oom_kills);
 }
 
 static void make_child(struct __test_metadata *_metadata,
@@ -386,9 +450,9 @@ TEST_F(group, an_accounted_child_joins_its_parent_when_the_parent_is_limited)
 	ASSERT_LT(forked, MAX_FORKS);
 }
 
-TEST_F(group, the_v1_reset_files_and_the_peak)
+TEST_F(group, the_peak_follows_the_usage)
 {
-	uint64_t limit, failcnt, peak, usage;
+	uint64_t limit, peak, usage;
 	int forked, error;
 
 	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 2 * MiB, &limit));
@@ -400,17 +464,6 @@ TEST_F(group, the_v1_reset_files_and_the_peak)
 	ASSERT_LE(peak, limit);
 	ASSERT_GE(peak + 64 * KiB, limit);
 	ASSERT_LT(usage, peak);
-	if (!self->root.v1)
-		return;
-	ASSERT_EQ(0, read_cg_u64(self->cg, "memory.kmem.failcnt", &failcnt));
-	ASSERT_GT(failcnt, 0);
-	/* Any write resets, as with the stock v1 files. */
-	ASSERT_EQ(0, write_cg(self->cg, "memory.kmem.failcnt", "0"));
-	ASSERT_EQ(0, read_cg_u64(self->cg, "memory.kmem.failcnt", &failcnt));
-	ASSERT_EQ(0, failcnt);
-	ASSERT_EQ(0, write_text(self->peak, "0"));
-	ASSERT_EQ(0, read_u64(self->peak, &peak));
-	ASSERT_LT(peak, limit - MiB);
 }
 
 /* A directory on /scratch (ext4: its unused dentries are reclaimable). */
@@ -456,6 +509,58 @@ TEST_F(group, lowering_below_usage_reclaims_unused_dentries)
 	ASSERT_LE(after, before + MiB);
 	ASSERT_EQ(0, read_limit(self->limit, buf));
 	ASSERT_EQ((before + MiB) / PAGE * PAGE, strtoull(buf, NULL, 10));
+	rmdir(scratch_dir);
+}
+
+/* In a process of the group: open and fill 16 pipes, then close them. */
+static int use_pipes(void *arg)
+{
+	int fds[16][2], i, n = 0;
+	char page[4096] = { 0 };
+
+	for (i = 0; i < 16; i++, n++) {
+		if (pipe(fds[i]) || write(fds[i][1], page, sizeof(page)) < 0)
+			break;
+	}
+	for (i = 0; i < n; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	return n == 16 ? 0 : 1;
+}
+
+/*
+ * SPEC 2.4: a charge that may block reclaims the group's slab before it is
+ * refused. Dentries and inodes are freed (and uncharged) only after an RCU
+ * grace period, so the charge must wait for that before it tries again. A
+ * group at its limit, full of unused negative dentries, still forks and
+ * opens pipes, and nothing counts as refused.
+ */
+TEST_F(group, a_group_full_of_unused_dentries_still_forks_and_opens_pipes)
+{
+	uint64_t with_dentries, refusals, after;
+	char value[32];
+	int forked, error;
+
+	snprintf(scratch_dir, sizeof(scratch_dir), "/scratch/memctl_%d",
+		 getpid());
+	ASSERT_EQ(0, mkdir(scratch_dir, 0700));
+	ASSERT_EQ(0, write_text(self->limit, "1G"));
+	ASSERT_EQ(0, cg_run(self->cg, make_negative_dentries, (void *)50000L));
+	ASSERT_EQ(0, read_u64(self->usage, &with_dentries));
+	snprintf(value, sizeof(value), "%llu",
+		 (unsigned long long)(with_dentries + 64 * KiB));
+	ASSERT_EQ(0, write_text(self->limit, value));
+	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg, &refusals));
+
+	ASSERT_EQ(0, cg_fork_until_failure(self->cg, 40, &forked, &error));
+	EXPECT_EQ(40, forked) TH_LOG("fork failed with errno %d", error);
+	EXPECT_EQ(0, cg_run(self->cg, use_pipes, NULL));
+	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg, &after));
+	EXPECT_EQ(refusals, after);
+	/* The dentries made the room. */
+	ASSERT_EQ(0, read_u64(self->usage, &after));
+	EXPECT_LT(after, with_dentries);
 	rmdir(scratch_dir);
 }
 

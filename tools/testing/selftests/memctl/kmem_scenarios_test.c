@@ -25,18 +25,10 @@
 #include "kselftest_harness.h"
 #include "memctl_util.h"
 
-/* What the neighbour saw while it forked and exec'd /bin/true. */
-struct neighbour_stats {
-	int stop, steady;	/* set by the parent, read with __atomic */
-	int runs, failures;
-	long worst_us, worst_steady_us;
-};
-
 FIXTURE(scenario) {
 	struct memcg_root root;
 	char cg[PATH_MAX];
 	char neighbour_cg[PATH_MAX];
-	struct neighbour_stats *neighbour;
 	pid_t neighbour_pid;
 };
 
@@ -50,10 +42,6 @@ FIXTURE_SETUP(scenario)
 		 "%s/memctl_neighbour_%d", self->root.path, getpid());
 	ASSERT_EQ(0, cg_create(self->cg));
 	ASSERT_EQ(0, cg_create(self->neighbour_cg));
-	self->neighbour = mmap(NULL, sizeof(*self->neighbour),
-			       PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->neighbour);
 	self->neighbour_pid = 0;
 }
 
@@ -74,52 +62,6 @@ static long elapsed_us(const struct timespec *start)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - start->tv_sec) * 1000000L +
 	       (now.tv_nsec - start->tv_nsec) / 1000;
-}
-
-/* The neighbour: fork and exec /bin/true in a loop, timing each round. */
-static void start_neighbour(FIXTURE_DATA(scenario) *self)
-{
-	struct neighbour_stats *stats = self->neighbour;
-	pid_t pid = fork();
-
-	if (pid != 0) {
-		self->neighbour_pid = pid;
-		return;
-	}
-	if (cg_enter(self->neighbour_cg, getpid()))
-		_exit(1);
-	while (!__atomic_load_n(&stats->stop, __ATOMIC_RELAXED)) {
-		struct timespec start;
-		int status;
-		long us;
-		pid_t child;
-
-		clock_gettime(CLOCK_MONOTONIC, &start);
-		child = fork();
-		if (child == 0) {
-			execl("/bin/true", "true", NULL);
-			_exit(127);
-		}
-		if (child < 0 || waitpid(child, &status, 0) != child ||
-		    !WIFEXITED(status) || WEXITSTATUS(status))
-			stats->failures++;
-		us = elapsed_us(&start);
-		if (us > stats->worst_us)
-			stats->worst_us = us;
-		if (__atomic_load_n(&stats->steady, __ATOMIC_RELAXED) &&
-		    us > stats->worst_steady_us)
-			stats->worst_steady_us = us;
-		stats->runs++;
-		usleep(20000);
-	}
-	_exit(0);
-}
-
-static void stop_neighbour(FIXTURE_DATA(scenario) *self)
-{
-	__atomic_store_n(&self->neighbour->stop, 1, __ATOMIC_RELAXED);
-	waitpid(self->neighbour_pid, NULL, 0);
-	self->neighbour_pid = 0;
 }
 
 /*
@@ -171,77 +113,260 @@ static int kill_group(const struct memcg_root *root, const char *cg)
 	return -EBUSY;
 }
 
-TEST_F_TIMEOUT(scenario, a_fork_bomb_is_contained, 300)
+/* The neighbour's fork+exec times, per phase of the test. */
+#define MAX_RUNS 2048
+enum phase { BASELINE, KMEM_BOMB, PIDS_BOMB, NR_PHASES };
+
+static const char *const phase_names[] = {
+	"alone", "beside a bomb under a kmem limit", "beside a bomb under pids.max",
+};
+
+struct neighbour_times {
+	int phase;		/* set by the parent, read with __atomic */
+	int stop;
+	int runs[NR_PHASES], failures[NR_PHASES];
+	long us[NR_PHASES][MAX_RUNS];
+};
+
+static int compare_long(const void *a, const void *b)
 {
-	uint64_t before, limit, refusals, after;
-	int samples[20], i, peak = 0, early_peak = 0;
-	char usage[PATH_MAX];
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The @pct-th percentile of the neighbour's times in @phase, in us. */
+static long percentile(struct neighbour_times *t, int phase, int pct)
+{
+	int n = t->runs[phase] < MAX_RUNS ? t->runs[phase] : MAX_RUNS;
+
+	if (!n)
+		return -1;
+	qsort(t->us[phase], n, sizeof(long), compare_long);
+	return t->us[phase][(n - 1) * pct / 100];
+}
+
+/*
+ * On v1 the cpu and pids controllers have hierarchies of their own
+ * (scripts/guest-init mounts them): move the caller into a group of the
+ * same name there.
+ */
+static int enter_v1_controller(const char *controller, const char *cg)
+{
+	char path[PATH_MAX];
+	const char *name = strrchr(cg, '/') + 1;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s", controller, name);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return cg_enter(path, getpid());
+}
+
+static void remove_v1_group(const char *controller, const char *cg)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s", controller,
+		 strrchr(cg, '/') + 1);
+	cg_destroy(path);
+}
+
+/* Enter @cg, and on v1 its cpu group, so that CPU time is shared fairly. */
+static int enter_with_cpu(const struct memcg_root *root, const char *cg)
+{
+	int ret = cg_enter(cg, getpid());
+
+	if (!ret && root->v1)
+		ret = enter_v1_controller("cpu", cg);
+	return ret;
+}
+
+/* The neighbour: fork and exec /bin/true in a loop, timing each round. */
+static pid_t start_timed_neighbour(const struct memcg_root *root,
+				   const char *cg, struct neighbour_times *t)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	if (enter_with_cpu(root, cg))
+		_exit(1);
+	while (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) {
+		int phase = __atomic_load_n(&t->phase, __ATOMIC_RELAXED);
+		struct timespec start;
+		int status;
+		pid_t child;
+
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		child = fork();
+		if (child == 0) {
+			execl("/bin/true", "true", NULL);
+			_exit(127);
+		}
+		if (child < 0 || waitpid(child, &status, 0) != child ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			t->failures[phase]++;
+		if (t->runs[phase] < MAX_RUNS)
+			t->us[phase][t->runs[phase]] = elapsed_us(&start);
+		t->runs[phase]++;
+		usleep(20000);
+	}
+	_exit(0);
+}
+
+struct bomb_result {
+	int peak, early_peak;
+	uint64_t refusals;
+};
+
+/*
+ * Start a fork bomb in @cg (and on v1 in @cg's pids group, if @pids_v1)
+ * and sample its task count twice a second for ten seconds, then kill it.
+ */
+static void run_bomb(struct __test_metadata *_metadata,
+		     const struct memcg_root *root, const char *cg,
+		     bool pids_v1, struct bomb_result *r)
+{
+	char pids_cg[PATH_MAX];
+	int i, n;
 	pid_t bomber;
 
-	path_join(usage, self->cg, kmem_usage_file(&self->root));
-	ASSERT_EQ(0, read_u64(usage, &before));
-	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 16 * MiB,
-					    &limit));
-	start_neighbour(self);
-
+	r->peak = r->early_peak = 0;
 	bomber = fork();
 	ASSERT_LE(0, bomber);
 	if (bomber == 0) {
-		if (cg_enter(self->cg, getpid()))
+		if (enter_with_cpu(root, cg) ||
+		    (pids_v1 && enter_v1_controller("pids", cg)))
 			_exit(1);
 		fork_bomb();
 	}
-	/* Twice a second for ten seconds. */
 	for (i = 0; i < 20; i++) {
 		usleep(500000);
-		samples[i] = procs_in(self->cg, false);
-		ASSERT_LE(0, samples[i]);
-		if (samples[i] > peak)
-			peak = samples[i];
-		if (i < 10 && samples[i] > early_peak)
-			early_peak = samples[i];
-		/* After 2 s the bomb has filled its limit. */
-		if (i == 3)
-			__atomic_store_n(&self->neighbour->steady, 1,
-					 __ATOMIC_RELAXED);
+		n = procs_in(cg, false);
+		ASSERT_LE(0, n);
+		if (n > r->peak)
+			r->peak = n;
+		if (i < 10 && n > r->early_peak)
+			r->early_peak = n;
 	}
-	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg, &refusals));
-	/* Killing 200 tasks takes CPU too: the neighbour has seen enough. */
-	stop_neighbour(self);
-	ASSERT_EQ(0, kill_group(&self->root, self->cg));
+	ASSERT_EQ(0, read_kmem_refusals(root, cg, &r->refusals));
+	ASSERT_EQ(0, kill_group(root, cg));
+	if (root->v1) {
+		snprintf(pids_cg, sizeof(pids_cg), "/sys/fs/cgroup/pids/%s",
+			 strrchr(cg, '/') + 1);
+		kill_group(root, pids_cg);
+	}
 	waitpid(bomber, NULL, 0);
+}
 
-	TH_LOG("tasks every 0.5 s: %d %d %d %d %d %d %d %d %d %d ... %d %d",
-	       samples[0], samples[1], samples[2], samples[3], samples[4],
-	       samples[5], samples[6], samples[7], samples[8], samples[9],
-	       samples[18], samples[19]);
-	TH_LOG("kmem limit %llu, refusals %llu",
-	       (unsigned long long)limit, (unsigned long long)refusals);
-	TH_LOG("neighbour: %d fork+exec runs, %d failed, worst %ld ms, %s %ld ms",
-	       self->neighbour->runs, self->neighbour->failures,
-	       self->neighbour->worst_us / 1000,
-	       "worst once the bomb was at its limit",
-	       self->neighbour->worst_steady_us / 1000);
-	/* Forks failed and the task count stopped growing... */
-	ASSERT_GT(refusals, 0);
-	ASSERT_LE(peak, early_peak + early_peak / 10 + 10);
+/*
+ * SPEC 2.6: a fork bomb in a group with a kernel-memory limit plateaus,
+ * its forks fail, and a neighbour in another group keeps forking and
+ * exec'ing. Which share of the CPU the bomb takes from the neighbour is the
+ * cpu controller's business, so it is on (bomb and neighbour are sibling
+ * groups with equal weights). The same bomb under pids.max, the usual way
+ * to contain one, is the baseline: the test reports tasks reached,
+ * refusals and the neighbour's median and 99th percentile for both, and
+ * bounds the neighbour's times by its own times alone in the same run, so
+ * that a slow or loaded host moves both.
+ */
+TEST_F_TIMEOUT(scenario, a_fork_bomb_is_contained, 300)
+{
+	struct neighbour_times *t;
+	struct bomb_result kmem, pids;
+	uint64_t before, limit, after;
+	char usage[PATH_MAX], pids_cg[PATH_MAX], value[32];
+	long p50[NR_PHASES], p99[NR_PHASES];
+	int phase;
+
+	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, t);
+	memset(t, 0, sizeof(*t));
+	if (self->root.v1) {
+		ASSERT_EQ(0, access("/sys/fs/cgroup/cpu/cpu.shares", F_OK))
+			TH_LOG("no v1 cpu controller at /sys/fs/cgroup/cpu");
+	} else {
+		ASSERT_EQ(0, write_cg(self->root.path, "cgroup.subtree_control",
+				      "+cpu"));
+	}
+	snprintf(pids_cg, sizeof(pids_cg), "%s/memctl_pids_bomb_%d",
+		 self->root.path, getpid());
+	ASSERT_EQ(0, cg_create(pids_cg));
+
+	path_join(usage, self->cg, kmem_usage_file(&self->root));
+	ASSERT_EQ(0, read_u64(usage, &before));
+	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 32 * MiB,
+					    &limit));
+	self->neighbour_pid = start_timed_neighbour(&self->root,
+						    self->neighbour_cg, t);
+	ASSERT_LT(0, self->neighbour_pid);
+	sleep(3);
+
+	__atomic_store_n(&t->phase, KMEM_BOMB, __ATOMIC_RELAXED);
+	run_bomb(_metadata, &self->root, self->cg, false, &kmem);
+
+	/* The baseline: as many tasks as memctl let through, by pids.max. */
+	snprintf(value, sizeof(value), "%d", kmem.peak);
+	if (self->root.v1) {
+		char dir[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/pids/%s",
+			 strrchr(pids_cg, '/') + 1);
+		ASSERT_EQ(0, cg_create(dir));
+		ASSERT_EQ(0, write_cg(dir, "pids.max", value));
+	} else {
+		ASSERT_EQ(0, write_cg(pids_cg, "pids.max", value));
+	}
+	__atomic_store_n(&t->phase, PIDS_BOMB, __ATOMIC_RELAXED);
+	run_bomb(_metadata, &self->root, pids_cg, self->root.v1, &pids);
+	__atomic_store_n(&t->stop, 1, __ATOMIC_RELAXED);
+	waitpid(self->neighbour_pid, NULL, 0);
+	self->neighbour_pid = 0;
+
+	for (phase = 0; phase < NR_PHASES; phase++) {
+		p50[phase] = percentile(t, phase, 50);
+		p99[phase] = percentile(t, phase, 99);
+		TH_LOG("neighbour %s: %d fork+exec, %d failed, p50 %ld ms, p99 %ld ms",
+		       phase_names[phase], t->runs[phase], t->failures[phase],
+		       p50[phase] / 1000, p99[phase] / 1000);
+	}
+	TH_LOG("kmem limit %llu: tasks peaked at %d (%d in the first 5 s), %llu forks refused",
+	       (unsigned long long)limit, kmem.peak, kmem.early_peak,
+	       (unsigned long long)kmem.refusals);
+	TH_LOG("pids.max %d: tasks peaked at %d", kmem.peak, pids.peak);
+
+	/* memctl stopped the bomb: forks failed, the task count plateaued... */
+	ASSERT_GT(kmem.refusals, 0);
+	ASSERT_LE(kmem.peak, kmem.early_peak + kmem.early_peak / 10 + 10);
 	/* ...at no more tasks than kernel stacks (16 KiB) fit in the limit. */
-	ASSERT_LE((uint64_t)peak, (limit - before) / (16 * KiB) + 1);
+	ASSERT_LE((uint64_t)kmem.peak, (limit - before) / (16 * KiB) + 1);
+	ASSERT_LE(pids.peak, kmem.peak);
 	/*
-	 * The neighbour never failed and, once the bomb was contained, was
-	 * never held up for long. (While the bomb grows, it competes for the
-	 * CPU: that is for the cpu controller to limit, not memctl.)
+	 * The neighbour never failed, and beside the contained bomb it was
+	 * held up no more than beside the pids-limited one, with a margin:
+	 * both bombs keep forking (and failing) as fast as the CPU lets them.
 	 */
-	ASSERT_GT(self->neighbour->runs, 10);
-	ASSERT_EQ(0, self->neighbour->failures);
-	ASSERT_LT(self->neighbour->worst_steady_us, 2000000);
-	ASSERT_LT(self->neighbour->worst_us, 10000000);
+	for (phase = 0; phase < NR_PHASES; phase++) {
+		ASSERT_GT(t->runs[phase], 10);
+		ASSERT_EQ(0, t->failures[phase]);
+	}
+	ASSERT_LE(p50[KMEM_BOMB], 3 * p50[PIDS_BOMB] + 50000);
+	ASSERT_LE(p99[KMEM_BOMB], 3 * p99[PIDS_BOMB] + 200000);
+	ASSERT_LE(p50[KMEM_BOMB], 20 * p50[BASELINE] + 50000);
 
 	/* Killed, the group gives its kernel memory back and goes away. */
 	ASSERT_EQ(0, wait_u64_at_most(usage, before + vmstat_slack(), 10000,
 				      &after));
 	ASSERT_LE(after, before + vmstat_slack());
 	ASSERT_EQ(0, cg_destroy(self->cg));
+	ASSERT_EQ(0, cg_destroy(pids_cg));
+	if (self->root.v1) {
+		remove_v1_group("pids", pids_cg);
+		remove_v1_group("cpu", pids_cg);
+		remove_v1_group("cpu", self->cg);
+		remove_v1_group("cpu", self->neighbour_cg);
+	}
 }
 
 /* Go down "mkdir x; cd x" until it fails: *@depth levels, then *@error. */
@@ -287,6 +412,7 @@ static int remove_tree(const char *dir, int depth)
 TEST_F_TIMEOUT(scenario, a_mkdir_cd_loop_is_contained, 300)
 {
 	int *result, status, forked, error;
+	struct neighbour_times *t;
 	struct timespec start;
 	char dir[64];
 	uint64_t limit;
@@ -312,7 +438,16 @@ TEST_F_TIMEOUT(scenario, a_mkdir_cd_loop_is_contained, 300)
 	ASSERT_EQ(0, mkdir(dir, 0700));
 	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 8 * MiB,
 					    &limit));
-	start_neighbour(self);
+	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, t);
+	memset(t, 0, sizeof(*t));
+	self->neighbour_pid = start_timed_neighbour(&self->root,
+						    self->neighbour_cg, t);
+	ASSERT_LT(0, self->neighbour_pid);
+	sleep(2);
+	/* The loop's phase: the second of the neighbour's phases. */
+	__atomic_store_n(&t->phase, KMEM_BOMB, __ATOMIC_RELAXED);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	looper = fork();
 	ASSERT_LE(0, looper);
@@ -327,16 +462,28 @@ TEST_F_TIMEOUT(scenario, a_mkdir_cd_loop_is_contained, 300)
 	}
 	ASSERT_EQ(looper, waitpid(looper, &status, 0));
 	us = elapsed_us(&start);
-	stop_neighbour(self);
-	TH_LOG("%d levels in %ld ms, then errno %d; neighbour: %d runs, %d failed, worst %ld ms",
-	       result[0], us / 1000, result[1], self->neighbour->runs,
-	       self->neighbour->failures, self->neighbour->worst_us / 1000);
+	__atomic_store_n(&t->stop, 1, __ATOMIC_RELAXED);
+	waitpid(self->neighbour_pid, NULL, 0);
+	self->neighbour_pid = 0;
+	TH_LOG("%d levels in %ld ms, then errno %d", result[0], us / 1000,
+	       result[1]);
+	TH_LOG("neighbour alone: p99 %ld ms; beside the loop: %d runs, %d failed, p99 %ld ms",
+	       percentile(t, BASELINE, 99) / 1000, t->runs[KMEM_BOMB],
+	       t->failures[KMEM_BOMB], percentile(t, KMEM_BOMB, 99) / 1000);
 
-	/* It ended with an allocation error, not by running for ever. */
-	ASSERT_EQ(ENOMEM, result[1]);
+	/*
+	 * It ended with an allocation error, not by running for ever: ENOMEM
+	 * from the dentry or inode charge, or ENOSPC, which is what tmpfs
+	 * returns when it cannot allocate the new directory's inode
+	 * (shmem_get_inode() turns every failure to get one into ENOSPC).
+	 */
+	ASSERT_TRUE(result[1] == ENOMEM || result[1] == ENOSPC)
+		TH_LOG("errno %d", result[1]);
 	ASSERT_GT(result[0], 100);
-	ASSERT_EQ(0, self->neighbour->failures);
-	ASSERT_LT(self->neighbour->worst_us, 3000000);
+	/* Bounded by the neighbour's own times, alone, in the same run. */
+	ASSERT_EQ(0, t->failures[BASELINE] + t->failures[KMEM_BOMB]);
+	ASSERT_LE(percentile(t, KMEM_BOMB, 99),
+		  20 * percentile(t, BASELINE, 99) + 200000);
 	/* The host is fine, and the tree can be removed. */
 	ASSERT_EQ(0, cg_fork_until_failure(self->neighbour_cg, 50, &forked,
 					   &error));

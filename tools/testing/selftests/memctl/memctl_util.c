@@ -3,15 +3,19 @@
  * Helpers shared by the memctl selftests; see memctl_util.h.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -509,4 +513,197 @@ int cg_wait_empty(const char *cg, int timeout_ms)
 			return -ETIMEDOUT;
 		usleep(10 * 1000);
 	}
+}
+
+int kernel_kmem_of(pid_t pid, int up, uint64_t *bytes)
+{
+	char text[32];
+	uint64_t pages;
+	int ret;
+
+	snprintf(text, sizeof(text), "%d %d", (int)pid, up);
+	ret = write_text(CHARGE_HELPER_PARAM("kernel_kmem_of"), text);
+	if (ret)
+		return ret;
+	ret = read_u64(CHARGE_HELPER_PARAM("kernel_kmem"), &pages);
+	if (ret)
+		return ret;
+	*bytes = pages * (uint64_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+int kmem_matches_kernel(const struct memcg_root *root, const char *cg,
+			pid_t member, int up, int timeout_ms, uint64_t *memctl,
+			uint64_t *kernel)
+{
+	uint64_t again;
+	int waited, ret;
+
+	for (waited = 0;; waited += 100) {
+		ret = read_cg_u64(cg, kmem_usage_file(root), memctl);
+		if (!ret)
+			ret = kernel_kmem_of(member, up, kernel);
+		if (!ret)
+			ret = read_cg_u64(cg, kmem_usage_file(root), &again);
+		if (ret)
+			return ret;
+		if (*memctl == *kernel && again == *memctl)
+			return 0;
+		if (waited >= timeout_ms)
+			return -ERANGE;
+		/* Objects freed through RCU are still being uncharged. */
+		usleep(100 * 1000);
+	}
+}
+
+const char *const churn_kind_names[] = {
+	"forks", "pipes freed on another CPU", "page tables", "sockets",
+	"per-CPU memory of new groups",
+};
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % get_nprocs(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* A pipe with a page in it, freed by a child on the next CPU. */
+static void pipe_freed_elsewhere(int cpu)
+{
+	char page[4096] = { 1 };
+	pid_t pid = -1;
+	int fds[2];
+
+	if (pipe(fds))
+		return;
+	if (write(fds[1], page, sizeof(page)) < 0)
+		goto out;
+	pid = fork();
+	if (pid == 0) {
+		pin_to_cpu(cpu + 1);
+		_exit(read(fds[0], page, sizeof(page)) < 0);
+	}
+out:
+	close(fds[0]);
+	close(fds[1]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static void touch_page_tables(void)
+{
+	size_t size = 8 * MiB, off;
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	/* One page per 2M: a page table each, little user memory. */
+	for (off = 0; off < size; off += 2 * MiB)
+		p[off] = 1;
+	munmap(p, size);
+}
+
+static void socket_pair(void)
+{
+	char msg[1024] = { 0 };
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return;
+	if (send(sv[0], msg, sizeof(msg), 0) > 0)
+		recv(sv[1], msg, sizeof(msg), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void new_group(const char *parent, int cpu, long round)
+{
+	char path[PATH_MAX], name[64];
+
+	snprintf(name, sizeof(name), "tmp_%d_%d_%ld", getpid(), cpu, round);
+	path_join(path, parent, name);
+	if (mkdir(path, 0755) == 0)
+		rmdir(path);
+}
+
+static void one_round(enum churn_kind kind, const char *parent, int cpu, long round)
+{
+	pid_t pid;
+
+	switch (kind) {
+	case CHURN_FORKS:
+		pid = fork();
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		break;
+	case CHURN_PIPES:
+		pipe_freed_elsewhere(cpu);
+		break;
+	case CHURN_PAGE_TABLES:
+		touch_page_tables();
+		break;
+	case CHURN_SOCKETS:
+		socket_pair();
+		break;
+	case CHURN_PERCPU:
+		new_group(parent, cpu, round);
+		break;
+	case CHURN_ALL_KINDS:
+		break;
+	}
+}
+
+pid_t start_kmem_churn(const char *cg, const char *parent, int cpu,
+			 enum churn_kind kind, long rounds)
+{
+	pid_t pid = fork();
+	long round;
+
+	if (pid != 0)
+		return pid;
+	if (cg_enter(cg, getpid()))
+		_exit(1);
+	pin_to_cpu(cpu);
+	for (round = 0; !rounds || round < rounds; round++)
+		one_round(kind == CHURN_ALL_KINDS ? round % CHURN_ALL_KINDS : kind, parent,
+			  cpu, round);
+	_exit(0);
+}
+
+void stop_kmem_churn(pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+}
+
+int remove_child_groups(const char *parent, const char *prefix)
+{
+	char path[PATH_MAX];
+	struct dirent *entry;
+	int ret = 0;
+	DIR *dir;
+
+	dir = opendir(parent);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((entry = readdir(dir))) {
+		if (entry->d_type != DT_DIR || entry->d_name[0] == '.' ||
+		    strncmp(entry->d_name, prefix, strlen(prefix)))
+			continue;
+		path_join(path, parent, entry->d_name);
+		if (cg_destroy(path))
+			ret = -EBUSY;
+	}
+	closedir(dir);
+	return ret;
 }

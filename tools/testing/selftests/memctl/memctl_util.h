@@ -122,4 +122,51 @@ uint64_t vmstat_slack(void);
 int charge_helper_load(void);
 int charge_helper_unload(void);
 
+/*
+ * The kernel's own exact count of the kernel memory of @pid's memcg, or of
+ * its @up-th ancestor, in bytes, through the helper module (which must be
+ * loaded).
+ */
+int kernel_kmem_of(pid_t pid, int up, uint64_t *bytes);
+
+/*
+ * Wait up to @timeout_ms until @cg's kmem usage file equals the kernel's
+ * exact count (asked through @member, a process in @cg's @up-th descendant
+ * on its path) and stays so over the read; both values go to @memctl and
+ * @kernel. -ERANGE if they never matched. Asking from outside @cg leaves
+ * its counts alone.
+ */
+int kmem_matches_kernel(const struct memcg_root *root, const char *cg,
+			pid_t member, int up, int timeout_ms, uint64_t *memctl,
+			uint64_t *kernel);
+
+/*
+ * Kernel-memory churn: what a process makes and frees in each round.
+ * CHURN_ALL_KINDS takes the others in turn.
+ */
+enum churn_kind {
+	CHURN_FORKS,		/* task stacks and structures */
+	CHURN_PIPES,		/* a pipe buffer, freed on the next CPU */
+	CHURN_PAGE_TABLES,	/* page tables of a sparse mapping */
+	CHURN_SOCKETS,		/* a socket pair with a message */
+	CHURN_PERCPU,		/* a child memcg of @parent: per-CPU stats */
+	CHURN_ALL_KINDS,
+};
+extern const char *const churn_kind_names[CHURN_ALL_KINDS];
+
+/*
+ * Start a process in @cg, pinned to @cpu, that makes and frees kernel
+ * memory of @kind for @rounds rounds, or until killed if @rounds is 0; new
+ * groups go below @parent. Returns its pid or -1.
+ */
+pid_t start_kmem_churn(const char *cg, const char *parent, int cpu,
+		       enum churn_kind kind, long rounds);
+/* Kill and reap @n churn processes. */
+void stop_kmem_churn(pid_t *pids, int n);
+/*
+ * Remove the child groups of @parent whose names start with @prefix, such
+ * as those that killed churn processes leave ("tmp_"): empty groups only.
+ */
+int remove_child_groups(const char *parent, const char *prefix);
+
 #endif /* MEMCTL_UTIL_H */

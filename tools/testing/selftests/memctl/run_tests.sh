@@ -1,15 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Run every memctl selftest found next to this script; each prints TAP.
-# Programs named *_v2_test only make sense on cgroup v2 ($MEMCTL_CGROUP).
-# Exit status: 0 if all passed.
+# Run the memctl selftests that the manifest lists for this hierarchy
+# ($MEMCTL_CGROUP), in its order; each prints TAP. Around each program's
+# output go "# memctl-selftest: start NAME" and "# memctl-selftest: end NAME
+# STATUS", from which the host (scripts/selftest-results) tells what ran and
+# how it ended. A listed program that is not here is reported as missing.
+# Exit status: 0 if every program exited with 0.
 cd "$(dirname "$0")" || exit 1
 status=0
-for test in *_test *_test.sh; do
-	[ -x "$test" ] || continue
-	case $test in
-	*_v2_test | *_v2_test.sh) [ "$MEMCTL_CGROUP" = v2 ] || continue ;;
-	esac
-	"./$test" || status=1
-done
+while read -r test hierarchies; do
+	case $test in '' | '#'*) continue ;; esac
+	case " $hierarchies " in *" $MEMCTL_CGROUP "*) ;; *) continue ;; esac
+	echo "# memctl-selftest: start $test"
+	if [ -x "$test" ]; then
+		"./$test"
+		code=$?
+	else
+		echo "# $test is missing or not executable"
+		code=127
+	fi
+	echo "# memctl-selftest: end $test $code"
+	[ "$code" = 0 ] || status=1
+done <manifest
 exit $status
