@@ -3,13 +3,18 @@
 # User-facing targets. The module's build rules are in Kbuild; the kernel
 # build system reads that file when it builds the module (scripts/build-module).
 
-.PHONY: demo check shell module kernel clean
+.PHONY: demo check check-debug shell module kernel clean
 
 demo:
 	@scripts/demo
 
 check:
 	@scripts/check
+
+# The same suite on the debug kernel: KASAN, kmemleak and UBSAN on top of the
+# default test kernel's detectors (its own cached kernel; slower guests).
+check-debug:
+	@MEMCTL_KERNEL_FLAVOUR=debug MEMCTL_VM_TIMEOUT=3600 scripts/check
 
 shell:
 	@scripts/vm-run --shell
