@@ -501,7 +501,10 @@ mod tests {
             granted += g;
             refused += r;
         }
-        assert!(refused > 0, "the limit never refused: the test proves nothing");
+        assert!(
+            refused > 0,
+            "the limit never refused: the test proves nothing"
+        );
         assert!(granted > 0);
         assert_eq!(root.counter.usage(), 0);
         assert!(root.counter.watermark() <= LIMIT);
@@ -556,7 +559,10 @@ mod tests {
         }
         done.store(true, Ordering::SeqCst);
         let refused = charger.join().unwrap();
-        assert!(set > 0 && above > 0, "set {set}, refused as above the usage {above}");
+        assert!(
+            set > 0 && above > 0,
+            "set {set}, refused as above the usage {above}"
+        );
         assert!(refused > 0, "no charge ever met a limit");
         assert_eq!(g.counter.usage(), 0);
     }

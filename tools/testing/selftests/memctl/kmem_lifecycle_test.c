@@ -203,9 +203,10 @@ static pid_t start_forker(const char *cg)
 /*
  * A first limit write that fails (EBUSY: the usage is above it) changes
  * nothing: the group stays unaccounted, so nothing pins the module. The
- * usage moves while the writes come, each just above the usage read before
- * it, so that some are refused, at whichever point of the write the usage
- * crossed the limit.
+ * usage moves while the writes come, each a little below, at or a little
+ * above the usage read just before, so that some are refused, at whichever
+ * point of the write the usage crossed the limit (before the check, or
+ * between the check and the activation).
  */
 TEST_F_TIMEOUT(lifecycle, a_refused_first_write_leaves_the_group_unaccounted,
 	       300)
@@ -224,8 +225,9 @@ TEST_F_TIMEOUT(lifecycle, a_refused_first_write_leaves_the_group_unaccounted,
 		usleep(20 * 1000);
 		ASSERT_EQ(0, read_cg_u64(group, kmem_usage_file(&self->root),
 					 &usage));
+		/* Below, at and just above the usage read a moment ago. */
 		snprintf(value, sizeof(value), "%llu",
-			 (unsigned long long)(usage + 4096 * (attempt % 4)));
+			 (unsigned long long)(usage + 4096 * (attempt % 4) - 8192));
 		ret = write_cg(group, kmem_limit_file(&self->root), value);
 		kill_and_reap(&forker, 1);
 		if (ret == -EBUSY) {
