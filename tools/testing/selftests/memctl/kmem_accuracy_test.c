@@ -133,4 +133,24 @@ TEST_F(tree, each_kind_of_kernel_memory_is_counted_exactly)
 	}
 }
 
+/*
+ * The kernel keeps up to a batch of 64 pages of statistics updates per CPU
+ * pending, and flushes them only when they pass that batch (or every 2 s):
+ * a counter based on an unflushed count would be off by them for good.
+ * Activation right after a small change (a few tasks, well under a batch,
+ * after the periodic flush) must see it.
+ */
+TEST_F(tree, activation_right_after_a_small_change_is_exact)
+{
+	pid_t sleepers[8];
+
+	/* The periodic flush has run; nothing is pending. */
+	sleep(3);
+	ASSERT_EQ(0, cg_start_sleepers(self->a, 8, sleepers));
+	ASSERT_EQ(0, write_cg(self->cg, kmem_limit_file(&self->root), "1G"));
+	assert_exact(_metadata, self, "after activation after a small change");
+	kill_and_reap(sleepers, 8);
+	assert_exact(_metadata, self, "after the tasks exited");
+}
+
 TEST_HARNESS_MAIN

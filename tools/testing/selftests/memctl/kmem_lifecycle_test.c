@@ -29,6 +29,8 @@
 #define CYCLES 200
 #define MIN_CYCLES 100
 #define CYCLES_SECONDS 150
+/* Two write "unlimited" to a never-limited group, the others first limits. */
+#define WRITERS 5
 
 static uint64_t now_ms(void)
 {
@@ -100,7 +102,7 @@ static void writer(const struct memcg_root *root, const char *cg,
 	for (i = 0; !*stop; i++) {
 		strcpy(dir, cg);
 		if (fresh) {
-			snprintf(name, sizeof(name), "w%ld", i);
+			snprintf(name, sizeof(name), "w%d_%ld", getpid(), i);
 			path_join(dir, cg, name);
 			if (mkdir(dir, 0755))
 				_exit(2);
@@ -114,8 +116,6 @@ static void writer(const struct memcg_root *root, const char *cg,
 				strerror(err));
 			_exit(1);
 		}
-		if (fresh)
-			usleep(2000);
 	}
 	_exit(0);
 }
@@ -127,7 +127,7 @@ TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 300)
 	char unlimited[PATH_MAX], fresh[PATH_MAX];
 	int cycles, busy = 0, status, i;
 	uint64_t deadline;
-	pid_t writers[3];
+	pid_t writers[WRITERS];
 	int ret;
 
 	ASSERT_NE(MAP_FAILED, stop);
@@ -136,7 +136,8 @@ TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 300)
 	path_join(fresh, self->cg, "fresh");
 	ASSERT_EQ(0, cg_create(unlimited));
 	ASSERT_EQ(0, cg_create(fresh));
-	for (i = 0; i < 3; i++) {
+	ASSERT_EQ(0, enable_memory_for_children(&self->root, fresh));
+	for (i = 0; i < WRITERS; i++) {
 		writers[i] = fork();
 		ASSERT_LE(0, writers[i]);
 		if (writers[i] == 0) {
@@ -162,10 +163,11 @@ TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 300)
 		ret = memctl_load();
 		if (ret)
 			break;
-		usleep(cycles % 5 * 300);
+		/* Loaded long enough for the writers to get some writes in. */
+		usleep(5000 + cycles % 5 * 2000);
 	}
 	*stop = 1;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < WRITERS; i++) {
 		ASSERT_EQ(writers[i], waitpid(writers[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			TH_LOG("writer %d ended with status %#x", i, status);

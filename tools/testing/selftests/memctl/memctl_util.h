@@ -15,6 +15,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/*
+ * kselftest_harness.h kills a test after 30 s by default, which the debug
+ * kernel (make check-debug: KASAN and kmemleak under TCG, three guests on two
+ * cores) needs for some tests that take a few seconds otherwise. A hung test
+ * is still caught.
+ */
+#ifdef TEST_TIMEOUT_DEFAULT
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+#endif
+
 #define KiB 1024L
 #define MiB (1024L * KiB)
 
