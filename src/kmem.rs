@@ -73,7 +73,8 @@ pub(crate) unsafe extern "C" fn memctl_on_kmem_charge(
             // live, and `gfp` allows sleeping.
             let freed = unsafe { ffi::memctl_memcg_reclaim_slab(limited.memcg(), gfp) };
             // Dentries and inodes are freed, and uncharged, only after an
-            // RCU grace period: without waiting, the retry could not see it.
+            // RCU grace period: without waiting, the retry would see their
+            // uncharge only by chance.
             if freed > 0 {
                 // SAFETY: `gfp` allows sleeping.
                 unsafe { ffi::memctl_glue_wait_for_rcu_frees() };
