@@ -15,11 +15,13 @@ echo "1..7"
 n=0 status=0
 
 check() { # check NAME COMMAND...
+	name=$1
+	shift
 	n=$((n + 1))
 	if "$@" >/dev/null 2>&1; then
-		echo "ok $n $1"
+		echo "ok $n $name"
 	else
-		echo "not ok $n $1"
+		echo "not ok $n $name"
 		status=1
 	fi
 }
