@@ -521,16 +521,17 @@ mod tests {
         // Once a change succeeded, the pages held never exceed the new limit.
         let g = leaked(0, None, None);
         let held = Arc::new(AtomicU64::new(0));
+        let refused = Arc::new(AtomicU64::new(0));
         let done = Arc::new(AtomicBool::new(false));
         let charger = {
-            let (held, done) = (Arc::clone(&held), Arc::clone(&done));
+            let (held, refused, done) =
+                (Arc::clone(&held), Arc::clone(&refused), Arc::clone(&done));
             thread::spawn(move || {
-                let mut refused = 0u64;
                 while !done.load(Ordering::SeqCst) {
                     if try_charge(g, 1).is_ok() {
                         held.fetch_add(1, Ordering::SeqCst);
                     } else {
-                        refused += 1;
+                        refused.fetch_add(1, Ordering::SeqCst);
                     }
                     if held.load(Ordering::SeqCst) > 100 {
                         let pages = held.swap(0, Ordering::SeqCst);
@@ -538,13 +539,17 @@ mod tests {
                     }
                 }
                 uncharge(g, held.swap(0, Ordering::SeqCst));
-                refused
             })
         };
         let (mut set, mut above) = (0, 0);
-        // Until both outcomes were seen often, however the threads run.
+        // Until every outcome was seen often, however the threads are
+        // scheduled on a loaded machine.
         for round in 0..10_000_000u64 {
-            if round >= 20_000 && set >= 1_000 && above >= 1_000 {
+            if round >= 20_000
+                && set >= 1_000
+                && above >= 1_000
+                && refused.load(Ordering::SeqCst) >= 100
+            {
                 break;
             }
             let limit = 20 + round % 100;
@@ -558,7 +563,8 @@ mod tests {
             }
         }
         done.store(true, Ordering::SeqCst);
-        let refused = charger.join().unwrap();
+        charger.join().unwrap();
+        let refused = refused.load(Ordering::SeqCst);
         assert!(
             set > 0 && above > 0,
             "set {set}, refused as above the usage {above}"
