@@ -29,7 +29,7 @@
 #define UNLOAD_TIMEOUT_MS 60000
 #define CYCLES 200
 #define MIN_CYCLES 100
-#define CYCLES_SECONDS 150
+#define CYCLES_SECONDS 240
 /* Two write "unlimited" to a never-limited group, the others first limits. */
 #define WRITERS 5
 
@@ -121,7 +121,7 @@ static void writer(const struct memcg_root *root, const char *cg,
 	_exit(0);
 }
 
-TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 300)
+TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 600)
 {
 	volatile int *stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE,
 				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
