@@ -109,7 +109,7 @@ TEST_F(tree, counters_are_exact_after_activation_under_churn)
 	usleep(300 * 1000);
 	ASSERT_EQ(0, write_cg(self->cg, kmem_limit_file(&self->root), "1G"));
 	usleep(300 * 1000);
-	stop_kmem_churn(churn, n);
+	kill_and_reap(churn, n);
 	ASSERT_EQ(0, remove_child_groups(self->cg, "tmp_"));
 	assert_exact(_metadata, self, "after activation under churn");
 }

@@ -222,7 +222,7 @@ TEST_F_TIMEOUT(tree, everything_at_once, 300)
 
 	sleep(STRESS_SECONDS);
 	*stop = 1;
-	stop_kmem_churn(churn, 4);
+	kill_and_reap(churn, 4);
 	ASSERT_EQ(0, remove_child_groups(self->a, "tmp_"));
 	ASSERT_EQ(0, remove_child_groups(self->b, "tmp_"));
 	for (i = 0; i < 5; i++) {

@@ -671,19 +671,9 @@ pid_t start_kmem_churn(const char *cg, const char *parent, int cpu,
 		_exit(1);
 	pin_to_cpu(cpu);
 	for (round = 0; !rounds || round < rounds; round++)
-		one_round(kind == CHURN_ALL_KINDS ? round % CHURN_ALL_KINDS : kind, parent,
-			  cpu, round);
+		one_round(kind == CHURN_ALL_KINDS ? round % CHURN_ALL_KINDS :
+			  kind, parent, cpu, round);
 	_exit(0);
-}
-
-void stop_kmem_churn(pid_t *pids, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		kill(pids[i], SIGKILL);
-	for (i = 0; i < n; i++)
-		waitpid(pids[i], NULL, 0);
 }
 
 int remove_child_groups(const char *parent, const char *prefix)

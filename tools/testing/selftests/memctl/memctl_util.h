@@ -168,12 +168,10 @@ extern const char *const churn_kind_names[CHURN_ALL_KINDS];
 /*
  * Start a process in @cg, pinned to @cpu, that makes and frees kernel
  * memory of @kind for @rounds rounds, or until killed if @rounds is 0; new
- * groups go below @parent. Returns its pid or -1.
+ * groups go below @parent. Returns its pid or -1; kill_and_reap() ends it.
  */
 pid_t start_kmem_churn(const char *cg, const char *parent, int cpu,
 		       enum churn_kind kind, long rounds);
-/* Kill and reap @n churn processes. */
-void stop_kmem_churn(pid_t *pids, int n);
 /*
  * Remove the child groups of @parent whose names start with @prefix, such
  * as those that killed churn processes leave ("tmp_"): empty groups only.
