@@ -630,7 +630,8 @@ static void new_group(const char *parent, int cpu, long round)
 		rmdir(path);
 }
 
-static void one_round(enum churn_kind kind, const char *parent, int cpu, long round)
+static void one_round(enum churn_kind kind, const char *parent, int cpu,
+		      long round)
 {
 	pid_t pid;
 
