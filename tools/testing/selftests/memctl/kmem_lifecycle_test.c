@@ -88,10 +88,10 @@ static bool expected_errno(int err)
 }
 
 /*
- * Until *@stop: write @value to @cg's kmem limit; with @fresh, each time
+ * Until @stop[0]: write @value to @cg's kmem limit; with @fresh, each time
  * into a new child of @cg, removed right after, so that its accounting
- * pins the module only until the kernel frees it. Exits 1 on an errno
- * that is not expected_errno().
+ * pins the module only until the kernel frees it, and not while @stop[1].
+ * Exits 1 on an errno that is not expected_errno().
  */
 static void writer(const struct memcg_root *root, const char *cg,
 		   const char *value, bool fresh, volatile int *stop)
@@ -100,7 +100,12 @@ static void writer(const struct memcg_root *root, const char *cg,
 	long i;
 	int err;
 
-	for (i = 0; !*stop; i++) {
+	for (i = 0; !stop[0]; i++) {
+		/* The loader asks for a pause when unloading takes long. */
+		if (fresh && stop[1]) {
+			usleep(1000);
+			continue;
+		}
 		strcpy(dir, cg);
 		if (fresh) {
 			snprintf(name, sizeof(name), "w%d_%ld", getpid(), i);
@@ -123,16 +128,18 @@ static void writer(const struct memcg_root *root, const char *cg,
 
 TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 600)
 {
-	volatile int *stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE,
+	volatile int *stop = mmap(NULL, 2 * sizeof(*stop),
+				  PROT_READ | PROT_WRITE,
 				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	char unlimited[PATH_MAX], fresh[PATH_MAX];
+	uint64_t busy_since;
 	int cycles, busy = 0, status, i;
 	uint64_t deadline;
 	pid_t writers[WRITERS];
 	int ret;
 
 	ASSERT_NE(MAP_FAILED, stop);
-	*stop = 0;
+	stop[0] = stop[1] = 0;
 	path_join(unlimited, self->cg, "never_limited");
 	path_join(fresh, self->cg, "fresh");
 	ASSERT_EQ(0, cg_create(unlimited));
@@ -152,12 +159,20 @@ TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 600)
 
 	deadline = now_ms() + CYCLES_SECONDS * 1000ULL;
 	for (cycles = 0; cycles < CYCLES && now_ms() < deadline; cycles++) {
-		/* Accounted fresh groups pin the module until freed. */
+		/*
+		 * Accounted fresh groups pin the module until freed: the
+		 * writes race with the unload for 100 ms, then pause until
+		 * it succeeds, so that every cycle ends.
+		 */
+		busy_since = now_ms();
 		while ((ret = memctl_unload()) == -EWOULDBLOCK &&
 		       now_ms() < deadline) {
 			busy++;
+			if (now_ms() - busy_since > 100)
+				stop[1] = 1;
 			usleep(1000);
 		}
+		stop[1] = 0;
 		if (ret)
 			break;
 		usleep(cycles % 7 * 300);
@@ -167,7 +182,7 @@ TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 600)
 		/* Loaded long enough for the writers to get some writes in. */
 		usleep(5000 + cycles % 5 * 2000);
 	}
-	*stop = 1;
+	stop[0] = 1;
 	for (i = 0; i < WRITERS; i++) {
 		ASSERT_EQ(writers[i], waitpid(writers[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -326,8 +326,9 @@ static void read_user_side(struct __test_metadata *_metadata,
  * The seed's review: the kernel-memory limit is checked before the user
  * limit, so that hitting it fails the allocation without reclaiming user
  * memory, recording a user-limit event or invoking the OOM killer. Both
- * limits are 256K above their usage (swap off on v2), and one charge of
- * 512K (order 7: larger than the memcg's per-CPU charge batch, so that it
+ * limits are 512K above their usage (swap off on v2; room for the user
+ * memory the charging process itself faults in), and one charge of 1M
+ * (order 8: larger than the memcg's per-CPU charge batch, so that it
  * reaches the user page counter itself) would exceed either. Checked
  * first, the kmem limit refuses it and the user side shows nothing. The
  * control: with the kmem limit lifted, the same charge hits the user limit
@@ -342,17 +343,17 @@ TEST_F(group, the_kmem_limit_is_checked_before_the_user_limit)
 	ASSERT_EQ(0, charge_helper_load());
 	if (!self->root.v1)
 		ASSERT_EQ(0, write_cg(self->cg, "memory.swap.max", "0"));
-	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 256 * KiB,
+	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 512 * KiB,
 					    &kmem_limit));
 	ASSERT_EQ(0, read_cg_u64(self->cg, user_usage_file(&self->root), &user));
 	snprintf(value, sizeof(value), "%llu",
-		 (unsigned long long)(user + 256 * KiB));
+		 (unsigned long long)(user + 512 * KiB));
 	ASSERT_EQ(0, write_cg(self->cg, user_limit_file(&self->root), value));
 	read_user_side(_metadata, self, &before);
 	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg,
 					&refusals_before));
 
-	ASSERT_EQ(0, cg_run(self->cg, charge_order, (void *)7L));
+	ASSERT_EQ(0, cg_run(self->cg, charge_order, (void *)8L));
 	ASSERT_EQ(0, read_u64(CHARGE_HELPER_PARAM("charged"), &charged));
 	ASSERT_EQ(0, charged);
 	ASSERT_EQ(0, read_kmem_refusals(&self->root, self->cg, &refusals));
@@ -365,7 +366,7 @@ TEST_F(group, the_kmem_limit_is_checked_before_the_user_limit)
 	/* The control: the same charge, without the kmem limit. */
 	ASSERT_EQ(0, write_text(self->limit,
 				kmem_unlimited_keyword(&self->root)));
-	ASSERT_EQ(0, cg_run(self->cg, charge_order, (void *)7L));
+	ASSERT_EQ(0, cg_run(self->cg, charge_order, (void *)8L));
 	ASSERT_EQ(0, read_u64(CHARGE_HELPER_PARAM("charged"), &charged));
 	ASSERT_EQ(0, charged);
 	read_user_side(_metadata, self, &after);
