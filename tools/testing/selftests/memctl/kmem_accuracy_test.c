@@ -63,29 +63,15 @@ FIXTURE_TEARDOWN(tree)
 static void assert_exact(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(tree) *self, const char *when)
 {
-	struct {
-		const char *cg;
-		pid_t member;
-		int up;
-	} groups[] = {
+	const struct kmem_reference groups[] = {
 		{ self->cg, self->member_a, 1 },
 		{ self->a, self->member_a, 0 },
 		{ self->b, self->member_b, 0 },
 	};
-	uint64_t memctl, kernel;
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(groups); i++) {
-		ret = kmem_matches_kernel(&self->root, groups[i].cg,
-					  groups[i].member, groups[i].up,
-					  SETTLE_MS, &memctl, &kernel);
-		EXPECT_EQ(0, ret)
-			TH_LOG("%s: %s: memctl %llu, kernel %llu (%+lld)",
-			       when, groups[i].cg, (unsigned long long)memctl,
-			       (unsigned long long)kernel,
-			       (long long)(memctl - kernel));
-	}
+	EXPECT_EQ(0, kmem_all_match_kernel(&self->root, groups,
+					   ARRAY_SIZE(groups), SETTLE_MS,
+					   when));
 }
 
 /*

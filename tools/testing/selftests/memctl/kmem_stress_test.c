@@ -176,11 +176,7 @@ TEST_F_TIMEOUT(tree, everything_at_once, 300)
 {
 	volatile int *stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE,
 				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct {
-		const char *cg;
-		pid_t member;
-		int up;
-	} groups[] = {
+	const struct kmem_reference groups[] = {
 		{ self->top, self->member_x, 2 },
 		{ self->a, self->member_x, 1 },
 		{ self->x, self->member_x, 0 },
@@ -188,8 +184,7 @@ TEST_F_TIMEOUT(tree, everything_at_once, 300)
 		{ self->y, self->member_y, 0 },
 	};
 	pid_t actors[5], churn[4];
-	uint64_t memctl, kernel;
-	int i, status, ret;
+	int i, status;
 
 	ASSERT_NE(MAP_FAILED, stop);
 	*stop = 0;
@@ -233,16 +228,9 @@ TEST_F_TIMEOUT(tree, everything_at_once, 300)
 	if (!memctl_loaded())
 		ASSERT_EQ(0, memctl_load());
 
-	for (i = 0; i < (int)ARRAY_SIZE(groups); i++) {
-		ret = kmem_matches_kernel(&self->root, groups[i].cg,
-					  groups[i].member, groups[i].up,
-					  SETTLE_MS, &memctl, &kernel);
-		EXPECT_EQ(0, ret)
-			TH_LOG("%s: memctl %llu, kernel %llu (%+lld)",
-			       groups[i].cg, (unsigned long long)memctl,
-			       (unsigned long long)kernel,
-			       (long long)(memctl - kernel));
-	}
+	EXPECT_EQ(0, kmem_all_match_kernel(&self->root, groups,
+					   ARRAY_SIZE(groups), SETTLE_MS,
+					   "after the stress"));
 }
 
 TEST_HARNESS_MAIN

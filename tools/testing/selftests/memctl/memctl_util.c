@@ -698,3 +698,24 @@ int remove_child_groups(const char *parent, const char *prefix)
 	closedir(dir);
 	return ret;
 }
+
+int kmem_all_match_kernel(const struct memcg_root *root,
+			  const struct kmem_reference *groups, int n,
+			  int timeout_ms, const char *when)
+{
+	uint64_t memctl, kernel;
+	int i, mismatches = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!kmem_matches_kernel(root, groups[i].cg, groups[i].member,
+					 groups[i].up, timeout_ms, &memctl,
+					 &kernel))
+			continue;
+		fprintf(stderr, "# %s: %s: memctl %llu, kernel %llu (%+lld)\n",
+			when, groups[i].cg, (unsigned long long)memctl,
+			(unsigned long long)kernel,
+			(long long)(memctl - kernel));
+		mismatches++;
+	}
+	return mismatches;
+}

@@ -151,6 +151,21 @@ int kmem_matches_kernel(const struct memcg_root *root, const char *cg,
 			pid_t member, int up, int timeout_ms, uint64_t *memctl,
 			uint64_t *kernel);
 
+/* A group whose kmem counter is checked, with a process to ask through. */
+struct kmem_reference {
+	const char *cg;
+	pid_t member;	/* in @cg's @up-th descendant on its path */
+	int up;
+};
+
+/*
+ * kmem_matches_kernel() for each of @n groups; each that does not match is
+ * printed as a TAP comment, prefixed with @when. Returns how many did not.
+ */
+int kmem_all_match_kernel(const struct memcg_root *root,
+			  const struct kmem_reference *groups, int n,
+			  int timeout_ms, const char *when);
+
 /*
  * Kernel-memory churn: what a process makes and frees in each round.
  * CHURN_ALL_KINDS takes the others in turn.
