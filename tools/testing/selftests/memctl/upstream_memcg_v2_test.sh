@@ -39,10 +39,11 @@ run_suite() { # run_suite OUTPUT ACCOUNTED
 	: >"$1.status"
 	for program in test_memcontrol test_kmem; do
 		mkdir "$cg/$program" || return 1
-		status=0
+		# Not $status: a retry runs this in the loop that sets it.
+		program_status=0
 		"$here/memctl_nsrun" -r "$root" "$cg/$program" \
-			"$here/upstream/$program" || status=$?
-		echo "$program $status" >>"$1.status"
+			"$here/upstream/$program" || program_status=$?
+		echo "$program $program_status" >>"$1.status"
 	done >"$1" 2>&1
 	if [ "$2" = 1 ]; then
 		cat "$cg/memory.kmem.peak" >"$1.peak" 2>/dev/null || echo 0 >"$1.peak"
