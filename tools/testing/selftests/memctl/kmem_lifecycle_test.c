@@ -3,8 +3,9 @@
  * memctl's module lifecycle against its users: limit writes racing with
  * the module being loaded and unloaded (the hook layer publishes the ops
  * before the files appear and withdraws them after the files are gone, so
- * a write never meets a half-registered module and never warns), and a
- * first limit write that fails, which must leave the group unaccounted.
+ * a write never meets a half-registered module and never warns), a first
+ * limit write that fails, which must leave the group unaccounted, and one
+ * that races with the group's removal.
  *
  * The kernel log of the run is checked by the harness: a WARNING fails it.
  */
@@ -263,6 +264,60 @@ TEST_F_TIMEOUT(lifecycle, a_refused_first_write_leaves_the_group_unaccounted,
 	}
 	TH_LOG("%d writes refused, %d accepted", refused, accepted);
 	ASSERT_GT(refused, 0);
+}
+
+/*
+ * A first limit written while its group is being removed either wins (the
+ * group is accounted until the kernel frees it) or fails with ENODEV: from
+ * kernfs once the file is gone, or from memctl, which will not switch on a
+ * group that is already dying. Never another errno, and every group that
+ * won is freed and releases the module.
+ */
+TEST_F_TIMEOUT(lifecycle, a_first_limit_racing_rmdir_succeeds_or_fails_with_enodev,
+	       300)
+{
+	int attempt, won = 0, gone = 0, status, ready[2];
+	char group[PATH_MAX], path[PATH_MAX], name[32];
+	pid_t child;
+
+	for (attempt = 0; attempt < 300; attempt++) {
+		snprintf(name, sizeof(name), "r%d", attempt);
+		path_join(group, self->cg, name);
+		path_join(path, group, kmem_limit_file(&self->root));
+		ASSERT_EQ(0, cg_create(group));
+		ASSERT_EQ(0, pipe(ready));
+		child = fork();
+		ASSERT_LE(0, child);
+		if (child == 0) {
+			int fd = open(path, O_WRONLY);
+
+			if (fd < 0)
+				_exit(100);
+			if (write(ready[1], "x", 1) != 1)
+				_exit(101);
+			if (write(fd, "1G", 2) == 2)
+				_exit(0);
+			_exit(errno == ENODEV ? 1 : 102 + errno);
+		}
+		close(ready[1]);
+		ASSERT_EQ(1, read(ready[0], name, 1));
+		close(ready[0]);
+		/* Vary where in the write the removal lands. */
+		usleep(attempt % 10 * 50);
+		ASSERT_EQ(0, rmdir(group));
+		ASSERT_EQ(child, waitpid(child, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_GE(1, WEXITSTATUS(status))
+			TH_LOG("attempt %d: exit %d (102 + errno)", attempt,
+			       WEXITSTATUS(status));
+		if (WEXITSTATUS(status) == 0)
+			won++;
+		else
+			gone++;
+	}
+	TH_LOG("%d first writes won, %d found the group gone (ENODEV)", won,
+	       gone);
+	ASSERT_EQ(0, memctl_wait_unpinned(UNLOAD_TIMEOUT_MS));
 }
 
 TEST_HARNESS_MAIN
