@@ -10,6 +10,7 @@
 #![no_std]
 
 pub mod counter;
+pub mod dirty;
 pub mod limit;
 pub mod reclaim;
 pub mod units;

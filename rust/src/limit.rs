@@ -68,7 +68,7 @@ impl LimitSyntax<'_> {
 
 /// `input` without leading and trailing ASCII white space (`<[u8]>::trim_ascii`
 /// is newer than the kernel's minimum Rust version).
-fn trim_ascii_whitespace(input: &[u8]) -> &[u8] {
+pub fn trim_ascii_whitespace(input: &[u8]) -> &[u8] {
     let start = input
         .iter()
         .position(|c| !c.is_ascii_whitespace())
@@ -81,7 +81,7 @@ fn trim_ascii_whitespace(input: &[u8]) -> &[u8] {
 }
 
 /// Parses a byte count with an optional binary suffix, all of `value`.
-fn parse_bytes(value: &[u8]) -> Result<u64, ParseError> {
+pub fn parse_bytes(value: &[u8]) -> Result<u64, ParseError> {
     let (radix, digits) = match value {
         [b'0', b'x' | b'X', first, ..] if first.is_ascii_hexdigit() => (16, &value[2..]),
         [b'0', ..] => (8, value),
