@@ -70,14 +70,43 @@ fn mul_div(value: u64, numerator: u64, denominator: u64) -> u64 {
 
 /// A group's dirty settings: the foreground threshold, at which its
 /// writers are throttled, and the background one, at which writeback of
-/// its pages starts.
+/// its pages starts. `None` follows the global `vm.dirty_*` settings, as a
+/// group does until the pair is written in it or an ancestor it was
+/// created under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DirtySettings {
     /// `memory.dirty_ratio` / `memory.dirty_limit_in_bytes`.
-    pub foreground: Threshold,
+    pub foreground: Option<Threshold>,
     /// `memory.dirty_background_ratio` /
     /// `memory.dirty_background_limit_in_bytes`.
-    pub background: Threshold,
+    pub background: Option<Threshold>,
+}
+
+impl DirtySettings {
+    /// Both thresholds follow the global settings.
+    pub const GLOBAL: DirtySettings = DirtySettings {
+        foreground: None,
+        background: None,
+    };
+
+    /// Whether the group has a threshold of its own.
+    pub fn is_set(&self) -> bool {
+        self.foreground.is_some() || self.background.is_some()
+    }
+}
+
+/// The `vm.dirty_*` sysctls, as the kernel keeps them: in each pair one is
+/// zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlobalSettings {
+    /// `vm.dirty_ratio`.
+    pub ratio: u64,
+    /// `vm.dirty_bytes`.
+    pub bytes: u64,
+    /// `vm.dirty_background_ratio`.
+    pub background_ratio: u64,
+    /// `vm.dirty_background_bytes`.
+    pub background_bytes: u64,
 }
 
 /// One of the four files.
@@ -112,13 +141,19 @@ impl DirtyFile {
         }
     }
 
-    /// What the file reads for `settings`.
-    pub fn read(self, settings: &DirtySettings) -> u64 {
+    /// What the file reads for `settings`; a pair that follows the global
+    /// settings reads the sysctl's value, as the files of the root cgroup
+    /// always do.
+    pub fn read(self, settings: &DirtySettings, global: &GlobalSettings) -> u64 {
         match self {
-            DirtyFile::Ratio => settings.foreground.ratio(),
-            DirtyFile::Bytes => settings.foreground.bytes(),
-            DirtyFile::BackgroundRatio => settings.background.ratio(),
-            DirtyFile::BackgroundBytes => settings.background.bytes(),
+            DirtyFile::Ratio => settings.foreground.map_or(global.ratio, Threshold::ratio),
+            DirtyFile::Bytes => settings.foreground.map_or(global.bytes, Threshold::bytes),
+            DirtyFile::BackgroundRatio => settings
+                .background
+                .map_or(global.background_ratio, Threshold::ratio),
+            DirtyFile::BackgroundBytes => settings
+                .background
+                .map_or(global.background_bytes, Threshold::bytes),
         }
     }
 
@@ -132,13 +167,15 @@ impl DirtyFile {
     ) -> Result<DirtySettings, ParseError> {
         let mut new = *settings;
         match self {
-            DirtyFile::Ratio => new.foreground = Threshold::Ratio(parse_ratio(input)?),
-            DirtyFile::BackgroundRatio => new.background = Threshold::Ratio(parse_ratio(input)?),
+            DirtyFile::Ratio => new.foreground = Some(Threshold::Ratio(parse_ratio(input)?)),
+            DirtyFile::BackgroundRatio => {
+                new.background = Some(Threshold::Ratio(parse_ratio(input)?))
+            }
             DirtyFile::Bytes => {
-                new.foreground = Threshold::Bytes(parse_at_least(input, 2 << page_shift)?)
+                new.foreground = Some(Threshold::Bytes(parse_at_least(input, 2 << page_shift)?))
             }
             DirtyFile::BackgroundBytes => {
-                new.background = Threshold::Bytes(parse_at_least(input, 1)?)
+                new.background = Some(Threshold::Bytes(parse_at_least(input, 1)?))
             }
         }
         Ok(new)
@@ -164,7 +201,8 @@ fn parse_ratio(input: &[u8]) -> Result<u64, ParseError> {
     Ok(ratio)
 }
 
-/// Parses a byte count that must be at least `min`.
+/// Parses a byte count that must be at least `min` and, to fit in a word
+/// ([`word`]), below 2^63.
 fn parse_at_least(input: &[u8], min: u64) -> Result<u64, ParseError> {
     let value = trim_ascii_whitespace(input);
     if value.is_empty() {
@@ -173,6 +211,9 @@ fn parse_at_least(input: &[u8], min: u64) -> Result<u64, ParseError> {
     let bytes = parse_bytes(value)?;
     if bytes < min {
         return Err(ParseError::Invalid);
+    }
+    if bytes >= 1 << 63 {
+        return Err(ParseError::Overflow);
     }
     Ok(bytes)
 }
@@ -202,13 +243,28 @@ impl Thresholds {
     }
 }
 
+impl Thresholds {
+    /// No threshold at all, for a group that leaves a pair to the kernel
+    /// where the kernel has none for it (an ancestor; any group without a
+    /// memcg writeback domain).
+    pub const NONE: Thresholds = Thresholds {
+        foreground: u64::MAX,
+        background: u64::MAX,
+    };
+}
+
 impl DirtySettings {
     /// The thresholds of a group with `dirtyable` pages of dirtyable
-    /// memory ([`dirtyable_pages`]), by its own settings alone.
-    pub fn thresholds(&self, dirtyable: u64, page_shift: u32) -> Thresholds {
+    /// memory ([`dirtyable_pages`]), by its own settings alone; a pair
+    /// that follows the global settings takes `fallback`'s value (the
+    /// kernel's, where it computed one).
+    pub fn thresholds(&self, dirtyable: u64, page_shift: u32, fallback: Thresholds) -> Thresholds {
+        let pages = |threshold: Option<Threshold>, fallback| {
+            threshold.map_or(fallback, |t| t.pages(dirtyable, page_shift))
+        };
         Thresholds {
-            foreground: self.foreground.pages(dirtyable, page_shift),
-            background: self.background.pages(dirtyable, page_shift),
+            foreground: pages(self.foreground, fallback.foreground),
+            background: pages(self.background, fallback.background),
         }
         .with_background_below()
     }
@@ -266,6 +322,72 @@ pub fn domain_thresholds(path: &[Level]) -> Option<Thresholds> {
     Some(domain.with_background_below())
 }
 
+/// How a threshold is kept in one word of a memcg (the hook layer copies
+/// the words from a parent to a new child): 0 follows the global
+/// `vm.dirty_*` settings, a ratio `r` is `r + 1`, bytes have the top bit
+/// set. Bytes at or above 2^63 do not fit and are refused.
+pub mod word {
+    use super::Threshold;
+
+    const BYTES: u64 = 1 << 63;
+
+    /// The word for `threshold`, or `None` if it does not fit.
+    pub fn encode(threshold: Option<Threshold>) -> Option<u64> {
+        match threshold {
+            None => Some(0),
+            Some(Threshold::Ratio(ratio)) => ratio.checked_add(1).filter(|&w| w < BYTES),
+            Some(Threshold::Bytes(bytes)) => (bytes < BYTES).then_some(bytes | BYTES),
+        }
+    }
+
+    /// The threshold a word holds; `None` follows the global settings.
+    pub fn decode(word: u64) -> Option<Threshold> {
+        if word & BYTES != 0 {
+            Some(Threshold::Bytes(word & !BYTES))
+        } else {
+            word.checked_sub(1).map(Threshold::Ratio)
+        }
+    }
+}
+
+/// How many pages a task may dirty before it is checked again, `dirty`
+/// pages dirty of a `thresh` limit: the kernel's `dirty_poll_interval()`,
+/// about the square root of the room left, so that writers are checked
+/// more often the closer they are.
+pub fn poll_interval(dirty: u64, thresh: u64) -> u64 {
+    match thresh.checked_sub(dirty) {
+        Some(room) if room > 0 => 1 << (room.ilog2() >> 1),
+        _ => 1,
+    }
+}
+
+/// The pauses of a writer throttled where the kernel has no memcg
+/// writeback domain (the 2011 series' loop): one tick, doubling up to a
+/// tenth of a second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    ticks: u64,
+    max: u64,
+}
+
+impl Pause {
+    /// The first pause, for a clock of `hz` ticks a second.
+    pub fn new(hz: u64) -> Self {
+        Pause {
+            ticks: 1,
+            max: (hz / 10).max(1),
+        }
+    }
+
+    /// This pause, in ticks; the next one will be twice as long, up to the
+    /// maximum.
+    pub fn take(&mut self) -> u64 {
+        let ticks = self.ticks;
+        self.ticks = (ticks * 2).min(self.max);
+        ticks
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,9 +396,17 @@ mod tests {
     const PAGE: u64 = 1 << PAGE_SHIFT;
 
     /// The kernel's defaults: `vm.dirty_ratio` 20, `vm.dirty_background_ratio` 10.
+    const GLOBAL: GlobalSettings = GlobalSettings {
+        ratio: 20,
+        bytes: 0,
+        background_ratio: 10,
+        background_bytes: 0,
+    };
+
+    /// The same values as a group's own.
     const DEFAULTS: DirtySettings = DirtySettings {
-        foreground: Threshold::Ratio(20),
-        background: Threshold::Ratio(10),
+        foreground: Some(Threshold::Ratio(20)),
+        background: Some(Threshold::Ratio(10)),
     };
 
     fn write(
@@ -288,17 +418,33 @@ mod tests {
     }
 
     fn reads(settings: &DirtySettings) -> [u64; 4] {
-        DirtyFile::ALL.map(|file| file.read(settings))
+        DirtyFile::ALL.map(|file| file.read(settings, &GLOBAL))
     }
 
     #[test]
     fn files_read_the_settings() {
         assert_eq!(reads(&DEFAULTS), [20, 0, 10, 0]);
         let bytes = DirtySettings {
-            foreground: Threshold::Bytes(10 << 20),
-            background: Threshold::Bytes(5 << 20),
+            foreground: Some(Threshold::Bytes(10 << 20)),
+            background: Some(Threshold::Bytes(5 << 20)),
         };
         assert_eq!(reads(&bytes), [0, 10 << 20, 0, 5 << 20]);
+    }
+
+    #[test]
+    fn a_pair_that_follows_the_global_settings_reads_them() {
+        assert!(!DirtySettings::GLOBAL.is_set());
+        assert_eq!(reads(&DirtySettings::GLOBAL), [20, 0, 10, 0]);
+        let global = GlobalSettings {
+            ratio: 0,
+            bytes: 64 << 20,
+            background_ratio: 5,
+            background_bytes: 0,
+        };
+        let s = write(DirtyFile::BackgroundBytes, &DirtySettings::GLOBAL, "1M").unwrap();
+        assert!(s.is_set());
+        let read = DirtyFile::ALL.map(|file| file.read(&s, &global));
+        assert_eq!(read, [0, 64 << 20, 0, 1 << 20]);
     }
 
     #[test]
@@ -317,7 +463,7 @@ mod tests {
     fn ratios_are_decimals_from_0_to_100() {
         for (input, ratio) in [("0", 0), ("100", 100), (" 42\n", 42), ("007", 7)] {
             let s = write(DirtyFile::Ratio, &DEFAULTS, input).unwrap();
-            assert_eq!(s.foreground, Threshold::Ratio(ratio), "{input:?}");
+            assert_eq!(s.foreground, Some(Threshold::Ratio(ratio)), "{input:?}");
         }
         for input in [
             "101",
@@ -350,7 +496,7 @@ mod tests {
             ("0x4000", 0x4000),
         ] {
             let s = write(DirtyFile::Bytes, &DEFAULTS, input).unwrap();
-            assert_eq!(s.foreground, Threshold::Bytes(bytes), "{input:?}");
+            assert_eq!(s.foreground, Some(Threshold::Bytes(bytes)), "{input:?}");
         }
         for input in [
             "",
@@ -358,6 +504,7 @@ mod tests {
             "max",
             "10Q",
             "10MB",
+            "8E",
             "18446744073709551616",
             "16E",
         ] {
@@ -390,7 +537,7 @@ mod tests {
 
     #[test]
     fn ratios_apply_to_dirtyable_memory_rounding_down() {
-        let t = DEFAULTS.thresholds(1000, PAGE_SHIFT);
+        let t = DEFAULTS.thresholds(1000, PAGE_SHIFT, Thresholds::NONE);
         assert_eq!(
             t,
             Thresholds {
@@ -398,7 +545,7 @@ mod tests {
                 background: 100
             }
         );
-        let t = DEFAULTS.thresholds(999, PAGE_SHIFT);
+        let t = DEFAULTS.thresholds(999, PAGE_SHIFT, Thresholds::NONE);
         assert_eq!(
             t,
             Thresholds {
@@ -407,7 +554,7 @@ mod tests {
             }
         );
         assert_eq!(
-            DEFAULTS.thresholds(0, PAGE_SHIFT),
+            DEFAULTS.thresholds(0, PAGE_SHIFT, Thresholds::NONE),
             Thresholds {
                 foreground: 0,
                 background: 0
@@ -418,11 +565,11 @@ mod tests {
     #[test]
     fn bytes_are_absolute_and_round_up_to_pages() {
         let s = DirtySettings {
-            foreground: Threshold::Bytes(10 << 20),
-            background: Threshold::Bytes(PAGE + 1),
+            foreground: Some(Threshold::Bytes(10 << 20)),
+            background: Some(Threshold::Bytes(PAGE + 1)),
         };
         for dirtyable in [0, 100, 1 << 30] {
-            let t = s.thresholds(dirtyable, PAGE_SHIFT);
+            let t = s.thresholds(dirtyable, PAGE_SHIFT, Thresholds::NONE);
             assert_eq!(
                 t,
                 Thresholds {
@@ -436,22 +583,22 @@ mod tests {
     #[test]
     fn a_background_threshold_not_below_the_foreground_is_half_of_it() {
         let s = DirtySettings {
-            foreground: Threshold::Ratio(10),
-            background: Threshold::Ratio(10),
+            foreground: Some(Threshold::Ratio(10)),
+            background: Some(Threshold::Ratio(10)),
         };
         assert_eq!(
-            s.thresholds(1000, PAGE_SHIFT),
+            s.thresholds(1000, PAGE_SHIFT, Thresholds::NONE),
             Thresholds {
                 foreground: 100,
                 background: 50
             }
         );
         let s = DirtySettings {
-            foreground: Threshold::Bytes(10 << 20),
-            background: Threshold::Ratio(100),
+            foreground: Some(Threshold::Bytes(10 << 20)),
+            background: Some(Threshold::Ratio(100)),
         };
         assert_eq!(
-            s.thresholds(1 << 20, PAGE_SHIFT),
+            s.thresholds(1 << 20, PAGE_SHIFT, Thresholds::NONE),
             Thresholds {
                 foreground: 2560,
                 background: 1280
@@ -460,12 +607,59 @@ mod tests {
     }
 
     #[test]
+    fn a_pair_that_follows_the_global_settings_takes_the_fallback() {
+        let kernel = Thresholds {
+            foreground: 400,
+            background: 200,
+        };
+        assert_eq!(
+            DirtySettings::GLOBAL.thresholds(1000, PAGE_SHIFT, kernel),
+            kernel
+        );
+        let s = DirtySettings {
+            foreground: Some(Threshold::Ratio(30)),
+            background: None,
+        };
+        // 300 of its own, the kernel's 200 for the background.
+        let t = s.thresholds(1000, PAGE_SHIFT, kernel);
+        assert_eq!(
+            t,
+            Thresholds {
+                foreground: 300,
+                background: 200
+            }
+        );
+        // Where the kernel has none, the background is half the foreground.
+        let t = s.thresholds(1000, PAGE_SHIFT, Thresholds::NONE);
+        assert_eq!(
+            t,
+            Thresholds {
+                foreground: 300,
+                background: 150
+            }
+        );
+        // A background threshold alone leaves the foreground unlimited.
+        let s = DirtySettings {
+            foreground: None,
+            background: Some(Threshold::Bytes(PAGE * 10)),
+        };
+        let t = s.thresholds(1000, PAGE_SHIFT, Thresholds::NONE);
+        assert_eq!(
+            t,
+            Thresholds {
+                foreground: u64::MAX,
+                background: 10
+            }
+        );
+    }
+
+    #[test]
     fn huge_values_do_not_wrap() {
         let s = DirtySettings {
-            foreground: Threshold::Ratio(100),
-            background: Threshold::Bytes(u64::MAX),
+            foreground: Some(Threshold::Ratio(100)),
+            background: Some(Threshold::Bytes(u64::MAX)),
         };
-        let t = s.thresholds(u64::MAX, PAGE_SHIFT);
+        let t = s.thresholds(u64::MAX, PAGE_SHIFT, Thresholds::NONE);
         assert_eq!(t.foreground, u64::MAX);
         assert_eq!(t.background, u64::MAX.div_ceil(PAGE));
         let path = [
@@ -564,5 +758,48 @@ mod tests {
                 background: 20
             })
         );
+    }
+
+    #[test]
+    fn words_round_trip() {
+        let cases = [
+            None,
+            Some(Threshold::Ratio(0)),
+            Some(Threshold::Ratio(100)),
+            Some(Threshold::Bytes(0)),
+            Some(Threshold::Bytes(8192)),
+            Some(Threshold::Bytes((1 << 63) - 1)),
+        ];
+        for threshold in cases {
+            let encoded = word::encode(threshold).unwrap();
+            assert_eq!(word::decode(encoded), threshold, "{threshold:?}");
+        }
+        assert_eq!(
+            word::encode(None),
+            Some(0),
+            "a zeroed memcg follows the global settings"
+        );
+        assert_eq!(word::encode(Some(Threshold::Bytes(1 << 63))), None);
+        assert_eq!(word::encode(Some(Threshold::Bytes(u64::MAX))), None);
+    }
+
+    #[test]
+    fn poll_interval_is_the_kernels() {
+        assert_eq!(poll_interval(0, 1), 1);
+        assert_eq!(poll_interval(0, 4), 2);
+        assert_eq!(poll_interval(0, 1 << 20), 1 << 10);
+        assert_eq!(poll_interval(100, 100 + 1023), 1 << 4);
+        // At or over the limit: check at every page.
+        assert_eq!(poll_interval(100, 100), 1);
+        assert_eq!(poll_interval(200, 100), 1);
+    }
+
+    #[test]
+    fn pauses_double_up_to_a_tenth_of_a_second() {
+        let mut pause = Pause::new(250);
+        let ticks: [u64; 7] = core::array::from_fn(|_| pause.take());
+        assert_eq!(ticks, [1, 2, 4, 8, 16, 25, 25]);
+        let mut slow = Pause::new(5);
+        assert_eq!([slow.take(), slow.take()], [1, 1]);
     }
 }
