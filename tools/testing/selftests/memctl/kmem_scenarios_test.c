@@ -290,7 +290,7 @@ static void run_bomb(struct __test_metadata *_metadata,
  * bounds the neighbour's times by its own times alone in the same run, so
  * that a slow or loaded host moves both.
  */
-TEST_F_TIMEOUT(scenario, a_fork_bomb_is_contained, 300)
+TEST_F_TIMEOUT(scenario, a_fork_bomb_is_contained, 900)
 {
 	struct neighbour_times *t;
 	struct bomb_result kmem, pids;
@@ -431,7 +431,7 @@ static int remove_tree(const char *dir, int depth)
 	return rmdir(dir) ? -errno : 0;
 }
 
-TEST_F_TIMEOUT(scenario, a_mkdir_cd_loop_is_contained, 300)
+TEST_F_TIMEOUT(scenario, a_mkdir_cd_loop_is_contained, 900)
 {
 	int *result, status, forked, error;
 	struct neighbour_times *t;
