@@ -45,14 +45,27 @@ FIXTURE_SETUP(scenario)
 	self->neighbour_pid = 0;
 }
 
+static void remove_v1_group(const char *controller, const char *cg);
+
 FIXTURE_TEARDOWN(scenario)
 {
+	char pids_cg[PATH_MAX];
+
 	if (self->neighbour_pid > 0) {
 		kill(self->neighbour_pid, SIGKILL);
 		waitpid(self->neighbour_pid, NULL, 0);
 	}
 	cg_destroy(self->cg);
 	cg_destroy(self->neighbour_cg);
+	if (self->root.v1) {
+		/* The groups of the same names on the v1 cpu and pids trees. */
+		snprintf(pids_cg, sizeof(pids_cg), "%s/memctl_pids_bomb_%d",
+			 self->root.path, getpid());
+		remove_v1_group("pids", pids_cg);
+		remove_v1_group("cpu", pids_cg);
+		remove_v1_group("cpu", self->cg);
+		remove_v1_group("cpu", self->neighbour_cg);
+	}
 }
 
 static long elapsed_us(const struct timespec *start)
@@ -383,12 +396,6 @@ TEST_F_TIMEOUT(scenario, a_fork_bomb_is_contained, 900)
 	ASSERT_LE(after, before + vmstat_slack());
 	ASSERT_EQ(0, cg_destroy(self->cg));
 	ASSERT_EQ(0, cg_destroy(pids_cg));
-	if (self->root.v1) {
-		remove_v1_group("pids", pids_cg);
-		remove_v1_group("cpu", pids_cg);
-		remove_v1_group("cpu", self->cg);
-		remove_v1_group("cpu", self->neighbour_cg);
-	}
 }
 
 /* Go down "mkdir x; cd x" until it fails: *@depth levels, then *@error. */
