@@ -145,5 +145,5 @@ until crun_cmd delete -f "$name" >/tmp/crun.out 2>&1 && [ ! -d "$cg" ]; do
 	sleep 0.2
 done
 [ ! -d "$cg" ]
-result $? "crun deletes the container and its group" "$(cat /tmp/crun.out)"
+result $? "crun deletes the container and its group" "$(head -n 1 /tmp/crun.out)"
 exit $status
