@@ -21,7 +21,7 @@
 //! the group's, so [`domain_thresholds`] lowers the group's thresholds by
 //! what its ancestors have left.
 
-use super::limit::{parse_bytes, trim_ascii_whitespace, ParseError};
+use super::limit::{parse_bytes, value_of, ParseError};
 
 /// The largest ratio, in percent.
 pub const MAX_RATIO: u64 = 100;
@@ -184,12 +184,8 @@ impl DirtyFile {
 
 /// Parses a ratio: a decimal from 0 to 100, white space around it ignored.
 fn parse_ratio(input: &[u8]) -> Result<u64, ParseError> {
-    let value = trim_ascii_whitespace(input);
-    if value.is_empty() {
-        return Err(ParseError::Empty);
-    }
     let mut ratio: u64 = 0;
-    for &c in value {
+    for &c in value_of(input)? {
         if !c.is_ascii_digit() {
             return Err(ParseError::Invalid);
         }
@@ -204,11 +200,7 @@ fn parse_ratio(input: &[u8]) -> Result<u64, ParseError> {
 /// Parses a byte count that must be at least `min` and, to fit in a word
 /// ([`word`]), below 2^63.
 fn parse_at_least(input: &[u8], min: u64) -> Result<u64, ParseError> {
-    let value = trim_ascii_whitespace(input);
-    if value.is_empty() {
-        return Err(ParseError::Empty);
-    }
-    let bytes = parse_bytes(value)?;
+    let bytes = parse_bytes(value_of(input)?)?;
     if bytes < min {
         return Err(ParseError::Invalid);
     }
@@ -228,6 +220,14 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
+    /// No threshold at all, for a group that leaves a pair to the kernel
+    /// where the kernel has none for it (an ancestor; any group without a
+    /// memcg writeback domain).
+    pub const NONE: Thresholds = Thresholds {
+        foreground: u64::MAX,
+        background: u64::MAX,
+    };
+
     /// The kernel's rule (`domain_dirty_limits()`): a background threshold
     /// that is not below the foreground one is half of it.
     fn with_background_below(self) -> Self {
@@ -241,16 +241,6 @@ impl Thresholds {
             background,
         }
     }
-}
-
-impl Thresholds {
-    /// No threshold at all, for a group that leaves a pair to the kernel
-    /// where the kernel has none for it (an ancestor; any group without a
-    /// memcg writeback domain).
-    pub const NONE: Thresholds = Thresholds {
-        foreground: u64::MAX,
-        background: u64::MAX,
-    };
 }
 
 impl DirtySettings {
@@ -417,6 +407,15 @@ mod tests {
         file.write(settings, input.as_bytes(), PAGE_SHIFT)
     }
 
+    fn assert_refused(files: [DirtyFile; 2], input: &str) {
+        for file in files {
+            assert!(
+                write(file, &DEFAULTS, input).is_err(),
+                "{input:?} to {file:?}"
+            );
+        }
+    }
+
     fn reads(settings: &DirtySettings) -> [u64; 4] {
         DirtyFile::ALL.map(|file| file.read(settings, &GLOBAL))
     }
@@ -478,12 +477,7 @@ mod tests {
             "1 0",
             "ten",
         ] {
-            for file in [DirtyFile::Ratio, DirtyFile::BackgroundRatio] {
-                assert!(
-                    write(file, &DEFAULTS, input).is_err(),
-                    "{input:?} to {file:?}"
-                );
-            }
+            assert_refused([DirtyFile::Ratio, DirtyFile::BackgroundRatio], input);
         }
     }
 
@@ -508,12 +502,7 @@ mod tests {
             "18446744073709551616",
             "16E",
         ] {
-            for file in [DirtyFile::Bytes, DirtyFile::BackgroundBytes] {
-                assert!(
-                    write(file, &DEFAULTS, input).is_err(),
-                    "{input:?} to {file:?}"
-                );
-            }
+            assert_refused([DirtyFile::Bytes, DirtyFile::BackgroundBytes], input);
         }
     }
 

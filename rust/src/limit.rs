@@ -49,10 +49,7 @@ pub struct LimitSyntax<'a> {
 impl LimitSyntax<'_> {
     /// Parses `input`, as written to the file.
     pub fn parse(&self, input: &[u8]) -> Result<Limit, ParseError> {
-        let value = trim_ascii_whitespace(input);
-        if value.is_empty() {
-            return Err(ParseError::Empty);
-        }
+        let value = value_of(input)?;
         if value == self.unlimited {
             return Ok(Limit::Unlimited);
         }
@@ -66,9 +63,19 @@ impl LimitSyntax<'_> {
     }
 }
 
+/// The value written to a file: `input` without the white space around it,
+/// which must leave something.
+pub fn value_of(input: &[u8]) -> Result<&[u8], ParseError> {
+    let value = trim_ascii_whitespace(input);
+    if value.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    Ok(value)
+}
+
 /// `input` without leading and trailing ASCII white space (`<[u8]>::trim_ascii`
 /// is newer than the kernel's minimum Rust version).
-pub fn trim_ascii_whitespace(input: &[u8]) -> &[u8] {
+fn trim_ascii_whitespace(input: &[u8]) -> &[u8] {
     let start = input
         .iter()
         .position(|c| !c.is_ascii_whitespace())

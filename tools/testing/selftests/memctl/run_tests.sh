@@ -31,9 +31,9 @@ remove_group() {
 
 # A test program's groups are named memctl_*. One killed by its timeout
 # leaves them behind, with their limits, which would keep memctl pinned
-# and fail every later program that unloads it: remove them, and fail a
-# program that ended well but left any.
-left_groups() {
+# and fail every later program that unloads it: remove them. Fails if
+# there were any, which fails a program that ended well.
+remove_left_groups() {
 	left=0
 	for dir in /sys/fs/cgroup/memctl_* /sys/fs/cgroup/*/memctl_*; do
 		# Not twice through the v1 links to the cpu,cpuacct tree.
@@ -59,7 +59,7 @@ while read -r test boots; do
 		code=127
 	fi
 	echo "# $test took $(($(date +%s) - started)) s"
-	if ! left_groups && [ "$code" = 0 ]; then
+	if ! remove_left_groups && [ "$code" = 0 ]; then
 		code=98
 	fi
 	echo "# memctl-selftest: end $test $code"
