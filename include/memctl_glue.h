@@ -11,6 +11,7 @@
 
 #include <linux/types.h>
 
+struct bdi_writeback;
 struct mem_cgroup;
 
 /* Implemented in C, called from Rust. */
@@ -34,6 +35,23 @@ void memctl_glue_memcg_hooks_put(void);
 void memctl_glue_wait_for_rcu_frees(void);
 void memctl_glue_cond_resched(void);
 u64 memctl_glue_jiffies(void);
+/* Dirty limits */
+#define MEMCTL_DIRTY_WORDS 3
+void memctl_glue_dirty_lock(void);
+void memctl_glue_dirty_unlock(void);
+void memctl_glue_dirty_hooks_get(void);
+void memctl_glue_dirty_hooks_put(void);
+void memctl_glue_read_dirty_words(struct mem_cgroup *memcg, u64 *words);
+void memctl_glue_write_dirty_words(struct mem_cgroup *memcg, const u64 *words);
+u64 memctl_glue_load_tag(void);
+u64 memctl_glue_hz(void);
+bool memctl_glue_wb_has_memcg_domain(struct bdi_writeback *wb);
+struct mem_cgroup *memctl_glue_wb_memcg(struct bdi_writeback *wb);
+struct mem_cgroup *memctl_glue_get_current_memcg(void);
+void memctl_glue_put_memcg(struct mem_cgroup *memcg);
+void memctl_glue_limit_poll_interval(unsigned long pages);
+bool memctl_glue_throttle_pause(unsigned long ticks);
+bool memctl_glue_dirty_flags_async(unsigned int flags);
 
 /* Implemented in Rust: the hook layer's callbacks. */
 int memctl_on_memcg_online(struct mem_cgroup *memcg);
@@ -41,6 +59,11 @@ void memctl_on_memcg_free(struct mem_cgroup *memcg, void *state);
 int memctl_on_kmem_charge(void *state, gfp_t gfp, unsigned long nr_pages);
 void memctl_on_kmem_uncharge(void *state, unsigned long nr_pages);
 bool memctl_kmem_oom_stats(void *state, u64 *usage, u64 *limit, u64 *failcnt);
+void memctl_on_dirty_limits(struct mem_cgroup *memcg, unsigned long avail,
+			    unsigned long dirty, unsigned long global_avail,
+			    unsigned long global_dirty, unsigned long *thresh,
+			    unsigned long *bg_thresh);
+int memctl_on_dirty_throttle(struct bdi_writeback *wb, unsigned int flags);
 
 /* Implemented in Rust: the cgroup files. Values are in bytes. */
 u64 memctl_kmem_usage(struct mem_cgroup *memcg);
@@ -54,5 +77,9 @@ int memctl_kmem_limit_write(struct mem_cgroup *memcg, const char *buf,
 			    size_t len, bool v1);
 void memctl_kmem_reset_failcnt(struct mem_cgroup *memcg);
 void memctl_kmem_reset_peak(struct mem_cgroup *memcg);
+/* @file: the index of a dirty file, in the order of DirtyFile::ALL */
+u64 memctl_dirty_read(struct mem_cgroup *memcg, unsigned int file);
+int memctl_dirty_write(struct mem_cgroup *memcg, unsigned int file,
+		       const char *buf, size_t len);
 
 #endif /* _MEMCTL_GLUE_H */

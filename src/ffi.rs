@@ -8,7 +8,7 @@
 //! plain enough to declare by hand.
 
 use core::{
-    ffi::{c_int, c_ulong, c_void},
+    ffi::{c_int, c_uint, c_ulong, c_void},
     marker::{PhantomData, PhantomPinned},
 };
 use kernel::bindings::gfp_t;
@@ -19,6 +19,16 @@ pub(crate) struct MemCgroup {
     _opaque: [u8; 0],
     _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
 }
+
+/// An opaque C `struct bdi_writeback`, only ever handled by pointer.
+#[repr(C)]
+pub(crate) struct BdiWriteback {
+    _opaque: [u8; 0],
+    _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+/// How many words of dirty settings a memcg has.
+pub(crate) const DIRTY_WORDS: usize = 3;
 
 extern "C" {
     // The hook layer.
@@ -37,6 +47,33 @@ extern "C" {
 
     /// Wakes up the pollers of `memcg`'s `memory.kmem.events`. Any context.
     pub(crate) fn memctl_memcg_notify_events(memcg: *mut MemCgroup);
+
+    /// The `vm.dirty_*` sysctls.
+    pub(crate) fn memctl_global_dirty_settings(
+        ratio: *mut c_ulong,
+        bytes: *mut c_ulong,
+        bg_ratio: *mut c_ulong,
+        bg_bytes: *mut c_ulong,
+    );
+
+    /// `memcg`'s file, dirty and writeback pages (hierarchical) and its
+    /// least `memory.max`/`memory.high` headroom up the tree. May sleep.
+    pub(crate) fn memctl_memcg_dirty_stats(
+        memcg: *mut MemCgroup,
+        filepages: *mut c_ulong,
+        headroom: *mut c_ulong,
+        dirty: *mut c_ulong,
+        writeback: *mut c_ulong,
+    );
+
+    /// The global writeback domain's dirtyable pages, and its dirty and
+    /// writeback pages.
+    pub(crate) fn memctl_global_dirty_state(avail: *mut c_ulong, dirty: *mut c_ulong);
+
+    /// Starts `wb`'s background writeback, or with `background` false,
+    /// flushes its device without stopping at the global background
+    /// threshold.
+    pub(crate) fn memctl_wb_start_writeback(wb: *mut BdiWriteback, background: bool);
 
     // The glue.
 
@@ -94,4 +131,48 @@ extern "C" {
 
     /// The kernel's clock tick count, `jiffies`.
     pub(crate) fn memctl_glue_jiffies() -> u64;
+
+    // The glue, for dirty limits.
+
+    pub(crate) fn memctl_glue_dirty_lock();
+    pub(crate) fn memctl_glue_dirty_unlock();
+
+    /// Takes and drops a reference on the dirty hooks' static key.
+    pub(crate) fn memctl_glue_dirty_hooks_get();
+    pub(crate) fn memctl_glue_dirty_hooks_put();
+
+    /// Reads `memcg`'s dirty words: the tag first, then the settings
+    /// written with it or later.
+    pub(crate) fn memctl_glue_read_dirty_words(memcg: *mut MemCgroup, words: *mut u64);
+
+    /// Writes `memcg`'s dirty words, the tag last. Under the dirty lock.
+    pub(crate) fn memctl_glue_write_dirty_words(memcg: *mut MemCgroup, words: *const u64);
+
+    /// A tag unique to this load of the module, never 0.
+    pub(crate) fn memctl_glue_load_tag() -> u64;
+
+    /// Clock ticks per second.
+    pub(crate) fn memctl_glue_hz() -> u64;
+
+    /// Whether `wb` is a non-root memcg's, with a memcg writeback domain.
+    pub(crate) fn memctl_glue_wb_has_memcg_domain(wb: *mut BdiWriteback) -> bool;
+
+    /// The memcg of a `wb` that has a memcg domain.
+    pub(crate) fn memctl_glue_wb_memcg(wb: *mut BdiWriteback) -> *mut MemCgroup;
+
+    /// The current task's memcg, with a reference.
+    pub(crate) fn memctl_glue_get_current_memcg() -> *mut MemCgroup;
+
+    /// Drops a reference on `memcg`.
+    pub(crate) fn memctl_glue_put_memcg(memcg: *mut MemCgroup);
+
+    /// Checks the current task again after at most `pages` dirtied pages.
+    pub(crate) fn memctl_glue_limit_poll_interval(pages: c_ulong);
+
+    /// Sleeps `ticks` as a writer waiting for writeback; false if a fatal
+    /// signal is pending.
+    pub(crate) fn memctl_glue_throttle_pause(ticks: c_ulong) -> bool;
+
+    /// Whether the dirty hooks' `flags` forbid sleeping (`BDP_ASYNC`).
+    pub(crate) fn memctl_glue_dirty_flags_async(flags: c_uint) -> bool;
 }

@@ -6,6 +6,7 @@
  * Rust, so they live here; every decision is made in Rust.
  */
 
+#include <linux/backing-dev.h>
 #include <linux/cgroup.h>
 #include <linux/memcontrol.h>
 #include <linux/memctl.h>
@@ -16,6 +17,8 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
+#include <linux/timekeeping.h>
+#include <linux/writeback.h>
 
 #include "memctl_glue.h"
 
@@ -121,6 +124,35 @@ static ssize_t kmem_peak_reset(struct kernfs_open_file *of, char *buf,
 	return nbytes;
 }
 
+/* The dirty files, the same on both hierarchies; .private is the index. */
+static u64 dirty_read(struct cgroup_subsys_state *css, struct cftype *cft)
+{
+	return memctl_dirty_read(mem_cgroup_from_css(css), cft->private);
+}
+
+static ssize_t dirty_write(struct kernfs_open_file *of, char *buf,
+			   size_t nbytes, loff_t off)
+{
+	int ret = memctl_dirty_write(of_memcg(of), of_cft(of)->private, buf,
+				     nbytes);
+
+	return ret ? ret : nbytes;
+}
+
+#define MEMCTL_DIRTY_FILE(_name, _index)			\
+	{							\
+		.name = _name,					\
+		.private = _index,				\
+		.read_u64 = dirty_read,				\
+		.write = dirty_write,				\
+	}
+
+#define MEMCTL_DIRTY_FILES					\
+	MEMCTL_DIRTY_FILE("dirty_ratio", 0),			\
+	MEMCTL_DIRTY_FILE("dirty_limit_in_bytes", 1),		\
+	MEMCTL_DIRTY_FILE("dirty_background_ratio", 2),		\
+	MEMCTL_DIRTY_FILE("dirty_background_limit_in_bytes", 3)
+
 /* cgroup v2 */
 static struct cftype memctl_dfl_files[] = {
 	{
@@ -150,6 +182,7 @@ static struct cftype memctl_dfl_files[] = {
 		.flags = CFTYPE_NOT_ON_ROOT,
 		.seq_show = kmem_events_local_show,
 	},
+	MEMCTL_DIRTY_FILES,
 	{ }	/* terminate */
 };
 
@@ -178,6 +211,7 @@ static struct cftype memctl_legacy_files[] = {
 		.read_u64 = kmem_peak_read,
 		.write = kmem_peak_reset,
 	},
+	MEMCTL_DIRTY_FILES,
 	{ }	/* terminate */
 };
 
@@ -204,6 +238,8 @@ static const struct memctl_ops memctl_glue_ops = {
 	.kmem_charge = memctl_on_kmem_charge,
 	.kmem_uncharge = memctl_on_kmem_uncharge,
 	.kmem_oom_report = memctl_glue_kmem_oom_report,
+	.dirty_limits = memctl_on_dirty_limits,
+	.dirty_throttle = memctl_on_dirty_throttle,
 };
 
 int memctl_glue_register(void)
@@ -340,4 +376,121 @@ void memctl_glue_cond_resched(void)
 u64 memctl_glue_jiffies(void)
 {
 	return get_jiffies_64();
+}
+
+/* Dirty limits */
+
+static DEFINE_MUTEX(memctl_dirty_mutex);
+
+void memctl_glue_dirty_lock(void)
+{
+	mutex_lock(&memctl_dirty_mutex);
+}
+
+void memctl_glue_dirty_unlock(void)
+{
+	mutex_unlock(&memctl_dirty_mutex);
+}
+
+void memctl_glue_dirty_hooks_get(void)
+{
+	memctl_hook_enable(MEMCTL_HOOK_DIRTY);
+}
+
+void memctl_glue_dirty_hooks_put(void)
+{
+	memctl_hook_disable(MEMCTL_HOOK_DIRTY);
+}
+
+/*
+ * Word 0 is the tag of the module load that wrote the others. Writers (one
+ * at a time, under the dirty mutex) store the settings before the tag, and
+ * readers load the tag before the settings: a reader that sees a tag sees
+ * the settings written with it, or later ones.
+ */
+void memctl_glue_read_dirty_words(struct mem_cgroup *memcg, u64 *words)
+{
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(memcg->memctl_dirty) != MEMCTL_DIRTY_WORDS);
+	BUILD_BUG_ON(sizeof(memcg->memctl_dirty[0]) != sizeof(u64));
+	words[0] = smp_load_acquire(&memcg->memctl_dirty[0]);
+	for (i = 1; i < MEMCTL_DIRTY_WORDS; i++)
+		words[i] = READ_ONCE(memcg->memctl_dirty[i]);
+}
+
+void memctl_glue_write_dirty_words(struct mem_cgroup *memcg, const u64 *words)
+{
+	int i;
+
+	for (i = 1; i < MEMCTL_DIRTY_WORDS; i++)
+		WRITE_ONCE(memcg->memctl_dirty[i], words[i]);
+	smp_store_release(&memcg->memctl_dirty[0], words[0]);
+}
+
+/* Unique per load, never 0: boot-time nanoseconds at module init. */
+u64 memctl_glue_load_tag(void)
+{
+	return ktime_get_boottime_ns() | 1;
+}
+
+u64 memctl_glue_hz(void)
+{
+	return HZ;
+}
+
+#ifdef CONFIG_CGROUP_WRITEBACK
+bool memctl_glue_wb_has_memcg_domain(struct bdi_writeback *wb)
+{
+	return !!wb->memcg_css->parent;
+}
+
+struct mem_cgroup *memctl_glue_wb_memcg(struct bdi_writeback *wb)
+{
+	return mem_cgroup_from_css(wb->memcg_css);
+}
+#else
+bool memctl_glue_wb_has_memcg_domain(struct bdi_writeback *wb)
+{
+	return false;
+}
+
+struct mem_cgroup *memctl_glue_wb_memcg(struct bdi_writeback *wb)
+{
+	return NULL;
+}
+#endif
+
+/* With a reference; the root for kernel threads. */
+struct mem_cgroup *memctl_glue_get_current_memcg(void)
+{
+	return get_mem_cgroup_from_mm(current->mm);
+}
+
+void memctl_glue_put_memcg(struct mem_cgroup *memcg)
+{
+	css_put(&memcg->css);
+}
+
+/* Check the current task again after at most @pages more dirtied pages. */
+void memctl_glue_limit_poll_interval(unsigned long pages)
+{
+	current->nr_dirtied_pause = min_t(int, current->nr_dirtied_pause,
+					  max(pages, 1UL));
+}
+
+/*
+ * Sleep @ticks as a writer waiting for writeback; false if a fatal signal
+ * is pending (the writer must stop waiting).
+ */
+bool memctl_glue_throttle_pause(unsigned long ticks)
+{
+	__set_current_state(TASK_KILLABLE);
+	io_schedule_timeout(ticks);
+	return !fatal_signal_pending(current);
+}
+
+bool memctl_glue_dirty_flags_async(unsigned int flags)
+{
+	return flags & BDP_ASYNC;
 }

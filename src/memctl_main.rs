@@ -12,13 +12,15 @@
 //! - [`group`]: the state of an accounted memory cgroup,
 //! - [`limits`]: setting a limit, and switching accounting on,
 //! - [`cgroup_files`]: what memctl's cgroup files show,
+//! - [`dirty_limits`]: the dirty files and the dirty hooks' callbacks,
 //! - [`subtree`], [`locks`], [`ffi`]: kernel plumbing,
-//! - [`counter`], [`limit`], [`reclaim`], [`units`]: pure logic shared with the host
-//!   tests in `rust/`.
+//! - [`counter`], [`dirty`], [`limit`], [`reclaim`], [`units`]: pure logic
+//!   shared with the host tests in `rust/`.
 
 use kernel::prelude::*;
 
 mod cgroup_files;
+mod dirty_limits;
 mod ffi;
 mod group;
 mod kmem;
@@ -30,6 +32,9 @@ mod subtree;
 #[path = "../rust/src/counter.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
 mod counter;
+#[path = "../rust/src/dirty.rs"]
+#[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
+mod dirty;
 #[path = "../rust/src/limit.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
 mod limit;
@@ -48,15 +53,21 @@ module! {
     license: "GPL",
 }
 
+/// The module's state. Fields drop in order: the dirty hooks go off before
+/// the registration ends, as the hook layer checks.
 struct Memctl {
+    _dirty_hooks: dirty_limits::DirtyHooks,
     _registration: registration::Registration,
 }
 
 impl kernel::Module for Memctl {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        // Tagged before the files appear.
+        let dirty_hooks = dirty_limits::DirtyHooks::new();
         let registration = registration::Registration::new()?;
         pr_info!("registered with the memory controller\n");
         Ok(Memctl {
+            _dirty_hooks: dirty_hooks,
             _registration: registration,
         })
     }

@@ -56,16 +56,18 @@ impl Threshold {
     /// Bytes round up to whole pages, ratios down.
     fn pages(self, dirtyable: u64, page_shift: u32) -> u64 {
         match self {
-            Threshold::Ratio(ratio) => mul_div(dirtyable, ratio, MAX_RATIO),
+            Threshold::Ratio(ratio) => mul_div(dirtyable, ratio),
             Threshold::Bytes(bytes) => bytes.div_ceil(1 << page_shift),
         }
     }
 }
 
-/// `value * numerator / denominator`, rounded down, without overflowing.
-fn mul_div(value: u64, numerator: u64, denominator: u64) -> u64 {
-    let exact = u128::from(value) * u128::from(numerator) / u128::from(denominator);
-    u64::try_from(exact).unwrap_or(u64::MAX)
+/// `value * ratio / MAX_RATIO`, rounded down, for `ratio <= MAX_RATIO`,
+/// without overflowing and without 128-bit division (which the kernel's
+/// Rust has no helper for on x86-64).
+fn mul_div(value: u64, ratio: u64) -> u64 {
+    let ratio = ratio.min(MAX_RATIO);
+    value / MAX_RATIO * ratio + value % MAX_RATIO * ratio / MAX_RATIO
 }
 
 /// A group's dirty settings: the foreground threshold, at which its
@@ -123,23 +125,15 @@ pub enum DirtyFile {
 }
 
 impl DirtyFile {
-    /// Every file, in the order the memory controller lists them.
+    /// Every file, indexed as the glue's `.private` (`memory.dirty_ratio`,
+    /// `memory.dirty_limit_in_bytes`, `memory.dirty_background_ratio`,
+    /// `memory.dirty_background_limit_in_bytes`).
     pub const ALL: [DirtyFile; 4] = [
         DirtyFile::Ratio,
         DirtyFile::Bytes,
         DirtyFile::BackgroundRatio,
         DirtyFile::BackgroundBytes,
     ];
-
-    /// The file's name without the controller's `memory.` prefix.
-    pub fn name(self) -> &'static str {
-        match self {
-            DirtyFile::Ratio => "dirty_ratio",
-            DirtyFile::Bytes => "dirty_limit_in_bytes",
-            DirtyFile::BackgroundRatio => "dirty_background_ratio",
-            DirtyFile::BackgroundBytes => "dirty_background_limit_in_bytes",
-        }
-    }
 
     /// What the file reads for `settings`; a pair that follows the global
     /// settings reads the sysctl's value, as the files of the root cgroup
@@ -290,15 +284,13 @@ pub struct Level {
     pub thresholds: Thresholds,
 }
 
-/// The thresholds of the writeback domain of `path[0]`, the writer's
-/// group, whose ancestors up to (not including) the root follow in
-/// `path`: its own, each lowered to its dirty count plus the room the
+/// The thresholds of the writeback domain of `group`, the writer's group,
+/// given its `ancestors` up to (not including) the root that have
+/// settings: its own, each lowered to its dirty count plus the room the
 /// tightest ancestor has left below that ancestor's threshold. So the
 /// domain reaches a threshold when the group or any ancestor reaches its
 /// own; an ancestor over its threshold holds the group at its current count.
-/// `None` for an empty path.
-pub fn domain_thresholds(path: &[Level]) -> Option<Thresholds> {
-    let (group, ancestors) = path.split_first()?;
+pub fn domain_thresholds(group: Level, ancestors: impl IntoIterator<Item = Level>) -> Thresholds {
     let mut domain = group.thresholds;
     for ancestor in ancestors {
         let room = |threshold: u64| {
@@ -309,7 +301,7 @@ pub fn domain_thresholds(path: &[Level]) -> Option<Thresholds> {
         domain.foreground = domain.foreground.min(room(ancestor.thresholds.foreground));
         domain.background = domain.background.min(room(ancestor.thresholds.background));
     }
-    Some(domain.with_background_below())
+    domain.with_background_below()
 }
 
 /// How a threshold is kept in one word of a memcg (the hook layer copies
@@ -661,7 +653,7 @@ mod tests {
                 thresholds: t,
             },
         ];
-        assert_eq!(domain_thresholds(&path), Some(t));
+        assert_eq!(domain(&path), Some(t));
     }
 
     #[test]
@@ -673,6 +665,12 @@ mod tests {
         // Counts read at different times may disagree; nothing underflows.
         assert_eq!(dirtyable_pages(10, 20, 5, 3, 9), 10);
         assert_eq!(dirtyable_pages(0, 0, 0, 0, 0), 0);
+    }
+
+    /// `domain_thresholds()` of a path from the group up, if not empty.
+    fn domain(path: &[Level]) -> Option<Thresholds> {
+        let (group, ancestors) = path.split_first()?;
+        Some(domain_thresholds(*group, ancestors.iter().copied()))
     }
 
     fn level(dirty: u64, foreground: u64, background: u64) -> Level {
@@ -687,19 +685,19 @@ mod tests {
 
     #[test]
     fn a_group_alone_keeps_its_own_thresholds() {
-        assert_eq!(domain_thresholds(&[]), None);
+        assert_eq!(domain(&[]), None);
         let own = Thresholds {
             foreground: 100,
             background: 50,
         };
-        assert_eq!(domain_thresholds(&[level(30, 100, 50)]), Some(own));
+        assert_eq!(domain(&[level(30, 100, 50)]), Some(own));
     }
 
     #[test]
     fn an_ancestor_with_room_to_spare_changes_nothing() {
         let path = [level(30, 100, 50), level(40, 1000, 500)];
         assert_eq!(
-            domain_thresholds(&path),
+            domain(&path),
             Some(Thresholds {
                 foreground: 100,
                 background: 50
@@ -713,7 +711,7 @@ mod tests {
         // parent's limit is 60: the child's domain reaches it at 60.
         let path = [level(30, 100, 50), level(30, 60, 40)];
         assert_eq!(
-            domain_thresholds(&path),
+            domain(&path),
             Some(Thresholds {
                 foreground: 60,
                 background: 40
@@ -725,7 +723,7 @@ mod tests {
     fn an_ancestor_over_its_limit_holds_the_group_where_it_is() {
         // A sibling made the parent's dirty pages: the child may add none.
         let path = [level(10, 100, 50), level(80, 60, 40)];
-        let domain = domain_thresholds(&path).unwrap();
+        let domain = domain(&path).unwrap();
         assert_eq!(domain.foreground, 10);
         // ... and its background writeback starts.
         assert_eq!(domain.background, 5);
@@ -741,7 +739,7 @@ mod tests {
             level(300, 1000, 400),
         ];
         assert_eq!(
-            domain_thresholds(&path),
+            domain(&path),
             Some(Thresholds {
                 foreground: 40,
                 background: 20
