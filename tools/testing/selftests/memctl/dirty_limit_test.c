@@ -45,10 +45,10 @@ static void report(struct __test_metadata *_metadata, const char *what,
 }
 
 /*
- * The seed's run: memory.max 100M, two dd of 1 GiB each in @cg. The files
- * go afterwards: the scratch disk has room for one run's.
+ * The seed's run: memory.max 100M, two dd of @mib MiB each in @cg. The
+ * files go afterwards: the scratch disk has room for one run's.
  */
-static int seed_run(struct dirty_env *env, const char *cg,
+static int seed_run(struct dirty_env *env, const char *cg, int mib,
 		    struct dirty_samples *samples, double *seconds)
 {
 	char paths[2][PATH_MAX];
@@ -60,7 +60,7 @@ static int seed_run(struct dirty_env *env, const char *cg,
 	for (i = 0; i < 2; i++)
 		snprintf(paths[i], sizeof(paths[i]), "%s/dd%d", env->dir, i);
 	*samples = (struct dirty_samples){};
-	ret = dd_run(cg, paths, 2, 1024, &env->root, samples, seconds);
+	ret = dd_run(cg, paths, 2, mib, &env->root, samples, seconds);
 	for (i = 0; i < 2; i++)
 		unlink(paths[i]);
 	return ret;
@@ -68,15 +68,17 @@ static int seed_run(struct dirty_env *env, const char *cg,
 
 /*
  * The seed's headline: memory limit 100M, dirty limit 10M, two dd writing
- * 1 GiB each. Both complete, nothing is OOM-killed, and the group's dirty
- * count stays within the limit plus the slack. The same writers in a group
- * without a dirty limit are the comparison.
+ * 1 GiB each (128 MiB on the debug kernel). Both complete, nothing is
+ * OOM-killed, and the group's dirty count stays within the limit plus the
+ * slack. The same writers in a group without a dirty limit are the
+ * comparison.
  */
 TEST_F_TIMEOUT(dirty, two_writers_stay_under_a_10M_dirty_limit, 900)
 {
 	const char *limited = dirty_env_group(&self->env, NULL, "limited");
 	const char *unlimited = dirty_env_group(&self->env, NULL, "unlimited");
 	struct dirty_samples with, without;
+	int mib = dirty_mib(1024, 128);
 	uint64_t ooms[2];
 	double seconds;
 	int ret;
@@ -84,11 +86,11 @@ TEST_F_TIMEOUT(dirty, two_writers_stay_under_a_10M_dirty_limit, 900)
 	ASSERT_NE(NULL, limited);
 	ASSERT_NE(NULL, unlimited);
 	ASSERT_EQ(0, write_cg(limited, BYTES, "10M"));
-	ASSERT_EQ(0, seed_run(&self->env, limited, &with, &seconds));
-	report(_metadata, "dirty limit 10M", &with, seconds, 2048);
+	ASSERT_EQ(0, seed_run(&self->env, limited, mib, &with, &seconds));
+	report(_metadata, "dirty limit 10M", &with, seconds, 2 * mib);
 	/* Whether the comparison's writers survive is its own business. */
-	ret = seed_run(&self->env, unlimited, &without, &seconds);
-	report(_metadata, "no dirty limit", &without, seconds, 2048);
+	ret = seed_run(&self->env, unlimited, mib, &without, &seconds);
+	report(_metadata, "no dirty limit", &without, seconds, 2 * mib);
 
 	ASSERT_EQ(0, read_oom_kills(&self->env.root, limited, &ooms[0]));
 	ASSERT_EQ(0, read_oom_kills(&self->env.root, unlimited, &ooms[1]));
@@ -109,6 +111,7 @@ TEST_F_TIMEOUT(dirty, an_ancestors_limit_holds_a_child_with_a_higher_one, 600)
 	const char *parent = dirty_env_group(&self->env, NULL, "parent");
 	const char *child;
 	struct dirty_samples samples = {};
+	int mib = dirty_mib(256, 32);
 	struct writer *writer;
 	double seconds;
 
@@ -121,10 +124,10 @@ TEST_F_TIMEOUT(dirty, an_ancestors_limit_holds_a_child_with_a_higher_one, 600)
 	writer = dirty_env_writers(&self->env, child, 1, 0);
 	ASSERT_NE(NULL, writer);
 
-	ASSERT_EQ(0, writer_write(writer, 256, &self->env.root, parent,
+	ASSERT_EQ(0, writer_write(writer, mib, &self->env.root, parent,
 				  &samples, &seconds));
 	report(_metadata, "child (100M) of a parent (10M)", &samples, seconds,
-	       256);
+	       mib);
 	EXPECT_LE(samples.peak, 10 * MiB + DIRTY_SLACK);
 }
 
@@ -132,13 +135,14 @@ TEST_F_TIMEOUT(dirty, an_ancestors_limit_holds_a_child_with_a_higher_one, 600)
  * The limit holds when nobody reads the group's statistics (a read of
  * memory.stat flushes them, which the tests' 5 ms sampling does all the
  * time; the kernel's own writeback domains see them only as fresh as its
- * periodic flush, every 2 s). One writer of 32 MiB on the slow disk,
- * which it outruns, sampled every 250 ms.
+ * periodic flush, every 2 s). One writer of 32 MiB (16 on the debug
+ * kernel) on the slow disk, which it outruns, sampled every 250 ms.
  */
 TEST_F_TIMEOUT(dirty, the_limit_holds_between_reads_of_the_statistics, 600)
 {
 	const char *cg = dirty_env_group(&self->env, NULL, "unobserved");
 	struct dirty_samples samples = { .every_ms = 250 };
+	int mib = dirty_mib(32, 16);
 	struct writer *writer;
 	double seconds;
 
@@ -147,10 +151,10 @@ TEST_F_TIMEOUT(dirty, the_limit_holds_between_reads_of_the_statistics, 600)
 	ASSERT_EQ(0, write_cg(cg, BYTES, "10M"));
 	writer = dirty_env_writers(&self->env, cg, 1, 0);
 	ASSERT_NE(NULL, writer);
-	ASSERT_EQ(0, writer_write(writer, 32, &self->env.root, cg, &samples,
+	ASSERT_EQ(0, writer_write(writer, mib, &self->env.root, cg, &samples,
 				  &seconds));
 	report(_metadata, "slow disk, sampled every 250 ms", &samples,
-	       seconds, 32);
+	       seconds, mib);
 	EXPECT_LE(samples.peak, 10 * MiB + DIRTY_SLACK);
 }
 
@@ -176,8 +180,8 @@ TEST_F_TIMEOUT(dirty, a_limit_lowered_below_the_dirty_count_holds_writers,
 	/* Two, which together outrun the disk. */
 	writers = dirty_env_writers(&self->env, cg, 2, 0);
 	ASSERT_NE(NULL, writers);
-	ASSERT_EQ(0, writers_write(writers, 2, 48, &self->env.root, cg, NULL,
-				   NULL));
+	ASSERT_EQ(0, writers_write(writers, 2, dirty_mib(48, 16),
+				   &self->env.root, cg, NULL, NULL));
 	ASSERT_EQ(0, read_dirty(&self->env.root, cg, &before[0]));
 	ASSERT_EQ(0, read_writeback(&self->env.root, cg, &before[1]));
 
@@ -239,6 +243,7 @@ TEST_F_TIMEOUT(dirty, a_limit_has_no_effect_after_unload, 600)
 {
 	const char *cg = dirty_env_group(&self->env, NULL, "unload");
 	struct dirty_samples samples = {};
+	int mib = dirty_mib(128, 32);
 	struct writer *writer;
 	double seconds;
 
@@ -247,9 +252,9 @@ TEST_F_TIMEOUT(dirty, a_limit_has_no_effect_after_unload, 600)
 	writer = dirty_env_writers(&self->env, cg, 1, 0);
 	ASSERT_NE(NULL, writer);
 	ASSERT_EQ(0, memctl_unload_wait(60000));
-	ASSERT_EQ(0, writer_write(writer, 128, &self->env.root, cg, &samples,
+	ASSERT_EQ(0, writer_write(writer, mib, &self->env.root, cg, &samples,
 				  &seconds));
-	report(_metadata, "10M limit, memctl unloaded", &samples, seconds, 128);
+	report(_metadata, "10M limit, memctl unloaded", &samples, seconds, mib);
 	EXPECT_GT(samples.peak, 10 * MiB + DIRTY_SLACK);
 	ASSERT_EQ(0, memctl_load());
 }

@@ -18,6 +18,13 @@
 #define CHUNK (1 * MiB)
 #define SAMPLE_MS 5
 
+int dirty_mib(int mib, int debug_mib)
+{
+	const char *flavour = getenv("MEMCTL_KERNEL_FLAVOUR");
+
+	return flavour && !strcmp(flavour, "debug") ? debug_mib : mib;
+}
+
 int read_dirty(const struct memcg_root *root, const char *cg, uint64_t *bytes)
 {
 	char path[PATH_MAX];

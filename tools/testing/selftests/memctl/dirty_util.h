@@ -29,6 +29,15 @@
  */
 #define DIRTY_SLACK (2 * MiB)
 
+/*
+ * How much a test writes: @mib on the default test kernel, @debug_mib on
+ * the debug kernel (MEMCTL_KERNEL_FLAVOUR=debug, set by scripts/vm-run),
+ * whose writers are about ten times slower (KASAN under TCG) and whose
+ * slow disk is eight times slower. Each test's sizes keep its premise
+ * (writers that reach the limit, or outrun the disk) on both.
+ */
+int dirty_mib(int mib, int debug_mib);
+
 /* A group's page cache, in bytes (memory.stat, subtree included). */
 int read_dirty(const struct memcg_root *root, const char *cg, uint64_t *bytes);
 int read_writeback(const struct memcg_root *root, const char *cg,
