@@ -13,4 +13,5 @@ pub mod counter;
 pub mod dirty;
 pub mod limit;
 pub mod reclaim;
+pub mod task;
 pub mod units;
