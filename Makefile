@@ -14,7 +14,8 @@ check:
 # The same suite on the debug kernel: KASAN, kmemleak and UBSAN on top of the
 # default test kernel's detectors (its own cached kernel; slower guests).
 check-debug:
-	@MEMCTL_KERNEL_FLAVOUR=debug MEMCTL_VM_TIMEOUT=3600 scripts/check
+	@MEMCTL_KERNEL_FLAVOUR=debug MEMCTL_VM_TIMEOUT=3600 MEMCTL_PARALLEL_GUESTS=3 \
+		scripts/check
 
 shell:
 	@scripts/vm-run --shell

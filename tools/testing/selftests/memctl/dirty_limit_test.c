@@ -68,17 +68,20 @@ static int seed_run(struct dirty_env *env, const char *cg, int mib,
 
 /*
  * The seed's headline: memory limit 100M, dirty limit 10M, two dd writing
- * 1 GiB each (128 MiB on the debug kernel). Both complete, nothing is
+ * 1 GiB each (64 MiB on the debug kernel, whose writers under the limit
+ * made 0.4 MiB/s with five guests on two cores). Both complete, nothing is
  * OOM-killed, and the group's dirty count stays within the limit plus the
  * slack. The same writers in a group without a dirty limit are the
- * comparison.
+ * comparison, which must go over the limit: on the default kernel only,
+ * as the debug kernel's writers are too slow to outrun the kernel's own
+ * writeback at memory.max 100M. About 7 minutes on the default kernel.
  */
-TEST_F_TIMEOUT(dirty, two_writers_stay_under_a_10M_dirty_limit, 900)
+TEST_F_TIMEOUT(dirty, two_writers_stay_under_a_10M_dirty_limit, 1800)
 {
 	const char *limited = dirty_env_group(&self->env, NULL, "limited");
 	const char *unlimited = dirty_env_group(&self->env, NULL, "unlimited");
 	struct dirty_samples with, without;
-	int mib = dirty_mib(1024, 128);
+	int mib = dirty_mib(1024, 64);
 	uint64_t ooms[2];
 	double seconds;
 	int ret;
@@ -99,7 +102,8 @@ TEST_F_TIMEOUT(dirty, two_writers_stay_under_a_10M_dirty_limit, 900)
 	EXPECT_EQ(0, ooms[0]);
 	EXPECT_LE(with.peak, 10 * MiB + DIRTY_SLACK);
 	/* The limit, not the memory limit alone, kept the count down. */
-	EXPECT_GT(without.peak, 10 * MiB + DIRTY_SLACK);
+	if (!dirty_debug_kernel())
+		EXPECT_GT(without.peak, 10 * MiB + DIRTY_SLACK);
 }
 
 /*
@@ -164,7 +168,9 @@ TEST_F_TIMEOUT(dirty, the_limit_holds_between_reads_of_the_statistics, 600)
  * first fills a 64M limit on the slow disk (background writeback at 60M),
  * which throttles it there: on v2 the kernel's domain then keeps a hard
  * limit near 64M, which it lowers only gradually after the threshold drops.
- * What a threshold counts is dirty pages and pages under writeback.
+ * What a threshold counts is dirty pages and pages under writeback. The
+ * kernel's periodic writeback is put off, so that nothing but the limits
+ * writes the group's pages, however slowly the writers go.
  */
 TEST_F_TIMEOUT(dirty, a_limit_lowered_below_the_dirty_count_holds_writers,
 	       600)
@@ -175,6 +181,7 @@ TEST_F_TIMEOUT(dirty, a_limit_lowered_below_the_dirty_count_holds_writers,
 
 	ASSERT_NE(NULL, cg);
 	dirty_env_use(&self->env, SLOW);
+	ASSERT_EQ(0, dirty_env_defer_periodic_writeback(&self->env));
 	ASSERT_EQ(0, write_cg(cg, BYTES, "64M"));
 	ASSERT_EQ(0, write_cg(cg, BG_BYTES, "60M"));
 	/* Two, which together outrun the disk. */
@@ -237,7 +244,9 @@ TEST_F_TIMEOUT(dirty, background_writeback_starts_at_its_threshold, 600)
 
 /*
  * SPEC 5: with memctl unloaded a group's limit has no effect; after a reload
- * the group follows the global values until written again.
+ * the group follows the global values until written again. The kernel's
+ * periodic writeback is put off, which would otherwise write the pages of
+ * a writer slower than its 30 s expiry (the debug kernel's).
  */
 TEST_F_TIMEOUT(dirty, a_limit_has_no_effect_after_unload, 600)
 {
@@ -248,6 +257,7 @@ TEST_F_TIMEOUT(dirty, a_limit_has_no_effect_after_unload, 600)
 	double seconds;
 
 	ASSERT_NE(NULL, cg);
+	ASSERT_EQ(0, dirty_env_defer_periodic_writeback(&self->env));
 	ASSERT_EQ(0, write_cg(cg, BYTES, "10M"));
 	writer = dirty_env_writers(&self->env, cg, 1, 0);
 	ASSERT_NE(NULL, writer);

@@ -18,11 +18,16 @@
 #define CHUNK (1 * MiB)
 #define SAMPLE_MS 5
 
-int dirty_mib(int mib, int debug_mib)
+bool dirty_debug_kernel(void)
 {
 	const char *flavour = getenv("MEMCTL_KERNEL_FLAVOUR");
 
-	return flavour && !strcmp(flavour, "debug") ? debug_mib : mib;
+	return flavour && !strcmp(flavour, "debug");
+}
+
+int dirty_mib(int mib, int debug_mib)
+{
+	return dirty_debug_kernel() ? debug_mib : mib;
 }
 
 int read_dirty(const struct memcg_root *root, const char *cg, uint64_t *bytes)

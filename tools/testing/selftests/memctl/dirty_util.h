@@ -30,11 +30,16 @@
 #define DIRTY_SLACK (2 * MiB)
 
 /*
+ * Whether this is the debug kernel (MEMCTL_KERNEL_FLAVOUR=debug, set by
+ * scripts/vm-run), whose writers are ten to fifty times slower (KASAN
+ * under TCG) and whose slow disk is eight times slower.
+ */
+bool dirty_debug_kernel(void);
+
+/*
  * How much a test writes: @mib on the default test kernel, @debug_mib on
- * the debug kernel (MEMCTL_KERNEL_FLAVOUR=debug, set by scripts/vm-run),
- * whose writers are about ten times slower (KASAN under TCG) and whose
- * slow disk is eight times slower. Each test's sizes keep its premise
- * (writers that reach the limit, or outrun the disk) on both.
+ * the debug kernel. Each test's sizes keep its premise (writers that reach
+ * the limit, or outrun the disk) on both.
  */
 int dirty_mib(int mib, int debug_mib);
 
