@@ -298,8 +298,8 @@ impl Overage {
 }
 
 /// What a thread does on its way back to user mode after a check found it
-/// over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// over; the default is nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Response {
     /// Print the log line (the episode's first check, with [`flags::LOG`]).
     pub log: bool,
@@ -344,13 +344,7 @@ impl Episode {
                 _ => 0,
             },
         };
-        let nothing = Response {
-            log: false,
-            signal: None,
-            kill: false,
-            sleep_ms: 0,
-        };
-        (response != nothing).then_some(response)
+        (response != Response::default()).then_some(response)
     }
 
     /// Whether a memory-mapping system call of the thread fails with
