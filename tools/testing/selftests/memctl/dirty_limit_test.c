@@ -38,8 +38,9 @@ static void report(struct __test_metadata *_metadata, const char *what,
 		   const struct dirty_samples *samples, double seconds,
 		   int mib)
 {
-	TH_LOG("%s: peak dirty %llu KiB, mean %llu KiB over %llu samples, %.1f s (%.0f MiB/s)",
+	TH_LOG("%s: peak dirty %llu KiB (first at sample %llu), mean %llu KiB over %llu samples, %.1f s (%.0f MiB/s)",
 	       what, (unsigned long long)samples->peak / KiB,
+	       (unsigned long long)samples->peak_sample,
 	       (unsigned long long)dirty_mean(samples) / KiB,
 	       (unsigned long long)samples->count, seconds, mib / seconds);
 }
@@ -74,7 +75,13 @@ static int seed_run(struct dirty_env *env, const char *cg, int mib,
  * slack. The same writers in a group without a dirty limit are the
  * comparison, which must go over the limit: on the default kernel only,
  * as the debug kernel's writers are too slow to outrun the kernel's own
- * writeback at memory.max 100M. About 7 minutes on the default kernel.
+ * writeback at memory.max 100M.
+ *
+ * The comparison writes 256 MiB each, not 1 GiB: its peak is what it is
+ * for, and that comes within the first 100 MiB (memory.max bounds it on
+ * v1, the memcg domain's 20% of dirtyable memory on v2), so the rest of a
+ * 1 GiB run cost make check 170 s of host CPU and showed nothing more.
+ * make demo runs the full 1 GiB comparison. About 4 minutes.
  */
 TEST_F_TIMEOUT(dirty, two_writers_stay_under_a_10M_dirty_limit, 1800)
 {
@@ -82,6 +89,7 @@ TEST_F_TIMEOUT(dirty, two_writers_stay_under_a_10M_dirty_limit, 1800)
 	const char *unlimited = dirty_env_group(&self->env, NULL, "unlimited");
 	struct dirty_samples with, without;
 	int mib = dirty_mib(1024, 64);
+	int comparison_mib = dirty_mib(256, 64);
 	uint64_t ooms[2];
 	double seconds;
 	int ret;
@@ -92,8 +100,10 @@ TEST_F_TIMEOUT(dirty, two_writers_stay_under_a_10M_dirty_limit, 1800)
 	ASSERT_EQ(0, seed_run(&self->env, limited, mib, &with, &seconds));
 	report(_metadata, "dirty limit 10M", &with, seconds, 2 * mib);
 	/* Whether the comparison's writers survive is its own business. */
-	ret = seed_run(&self->env, unlimited, mib, &without, &seconds);
-	report(_metadata, "no dirty limit", &without, seconds, 2 * mib);
+	ret = seed_run(&self->env, unlimited, comparison_mib, &without,
+		       &seconds);
+	report(_metadata, "no dirty limit", &without, seconds,
+	       2 * comparison_mib);
 
 	ASSERT_EQ(0, read_oom_kills(&self->env.root, limited, &ooms[0]));
 	ASSERT_EQ(0, read_oom_kills(&self->env.root, unlimited, &ooms[1]));

@@ -106,8 +106,10 @@ void dirty_sample(const struct memcg_root *root, const char *cg,
 		return;
 	samples->count++;
 	samples->sum += dirty;
-	if (dirty > samples->peak)
+	if (dirty > samples->peak) {
 		samples->peak = dirty;
+		samples->peak_sample = samples->count;
+	}
 }
 
 uint64_t dirty_mean(const struct dirty_samples *samples)

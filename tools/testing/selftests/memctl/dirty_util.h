@@ -63,11 +63,12 @@ int wait_dirty_above(const struct memcg_root *root, const char *cg,
 		     uint64_t floor, int timeout_ms);
 
 /*
- * The largest and mean dirty count seen, and how many samples; taken every
- * @every_ms (0: every 5 ms) by the functions that wait for writers.
+ * The largest and mean dirty count seen, how many samples and which of them
+ * first saw the peak (1-based); taken every @every_ms (0: every 5 ms) by the
+ * functions that wait for writers.
  */
 struct dirty_samples {
-	uint64_t peak, sum, count;
+	uint64_t peak, peak_sample, sum, count;
 	int every_ms;
 };
 
