@@ -13,6 +13,7 @@
 
 struct bdi_writeback;
 struct mem_cgroup;
+struct task_struct;
 
 /* Implemented in C, called from Rust. */
 int memctl_glue_register(void);
@@ -52,6 +53,28 @@ void memctl_glue_put_memcg(struct mem_cgroup *memcg);
 void memctl_glue_limit_poll_interval(unsigned long pages);
 bool memctl_glue_throttle_pause(unsigned long ticks);
 bool memctl_glue_dirty_flags_async(unsigned int flags);
+/* Per-task actions */
+#define MEMCTL_TASK_WORDS 3
+void memctl_glue_task_lock(void);
+void memctl_glue_task_unlock(void);
+void memctl_glue_task_hooks_get(void);
+void memctl_glue_task_hooks_put(void);
+u32 memctl_glue_task_read(struct task_struct *task, u64 *words,
+			  u32 *generation);
+int memctl_glue_task_write(struct task_struct *task, bool all_threads,
+			   const u64 *words, u32 generation);
+struct task_struct *memctl_glue_current(void);
+u32 memctl_glue_episode(void);
+void memctl_glue_set_episode(u32 episode);
+void memctl_glue_notify_resume(void);
+u64 memctl_glue_nsig(void);
+bool memctl_glue_current_group(u64 *usage, u64 *high);
+void memctl_glue_current_rss(u64 *anon, u64 *file, u64 *shmem);
+void memctl_glue_signal(int sig);
+void memctl_glue_slowdown(u64 ms);
+int memctl_glue_current_identity(char *comm, size_t comm_len, char *path,
+				 size_t path_len);
+int memctl_glue_current_pid(void);
 
 /* Implemented in Rust: the hook layer's callbacks. */
 int memctl_on_memcg_online(struct mem_cgroup *memcg);
@@ -64,6 +87,15 @@ void memctl_on_dirty_limits(struct mem_cgroup *memcg, unsigned long avail,
 			    unsigned long global_dirty, unsigned long *thresh,
 			    unsigned long *bg_thresh);
 int memctl_on_dirty_throttle(struct bdi_writeback *wb, unsigned int flags);
+long memctl_on_task_prctl(int option, unsigned long arg2, unsigned long arg3,
+			  unsigned long arg4, unsigned long arg5);
+void memctl_on_task_charge(void);
+void memctl_on_task_resume(void);
+bool memctl_on_task_refuse(void);
+ssize_t memctl_on_task_proc_show(struct task_struct *task, char *buf,
+				 size_t size);
+int memctl_on_task_proc_store(struct task_struct *task, bool all_threads,
+			      const char *buf, size_t len);
 
 /* Implemented in Rust: the cgroup files. Values are in bytes. */
 u64 memctl_kmem_usage(struct mem_cgroup *memcg);

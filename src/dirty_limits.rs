@@ -19,6 +19,7 @@ use crate::{
     },
     ffi::{self, BdiWriteback, MemCgroup, DIRTY_WORDS},
     limit::ParseError,
+    locks::MutexGuard,
 };
 use core::{
     ffi::{c_char, c_int, c_uint, c_ulong},
@@ -52,30 +53,12 @@ impl DirtyHooks {
 
 impl Drop for DirtyHooks {
     fn drop(&mut self) {
-        let _lock = DirtyLock::take();
+        let _lock = MutexGuard::dirty();
         CLOSING.store(true, Ordering::Relaxed);
         if HOOKS_ON.swap(false, Ordering::Relaxed) {
             // SAFETY: Drops the reference the first write took.
             unsafe { ffi::memctl_glue_dirty_hooks_put() };
         }
-    }
-}
-
-/// Holds the glue's dirty mutex, which serialises settings writes.
-struct DirtyLock(());
-
-impl DirtyLock {
-    fn take() -> Self {
-        // SAFETY: The mutex is static; `Drop` releases it.
-        unsafe { ffi::memctl_glue_dirty_lock() };
-        Self(())
-    }
-}
-
-impl Drop for DirtyLock {
-    fn drop(&mut self) {
-        // SAFETY: This task took the mutex in `take`.
-        unsafe { ffi::memctl_glue_dirty_unlock() };
     }
 }
 
@@ -173,7 +156,7 @@ unsafe fn write(memcg: *mut MemCgroup, file: c_uint, input: &[u8]) -> Result {
     if unsafe { ffi::memctl_glue_parent(memcg) }.is_null() {
         return Err(EINVAL);
     }
-    let _lock = DirtyLock::take();
+    let _lock = MutexGuard::dirty();
     if CLOSING.load(Ordering::Relaxed) {
         return Err(ENODEV);
     }

@@ -8,7 +8,7 @@
 //! plain enough to declare by hand.
 
 use core::{
-    ffi::{c_int, c_uint, c_ulong, c_void},
+    ffi::{c_char, c_int, c_uint, c_ulong, c_void},
     marker::{PhantomData, PhantomPinned},
 };
 use kernel::bindings::gfp_t;
@@ -27,8 +27,18 @@ pub(crate) struct BdiWriteback {
     _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
 }
 
+/// An opaque C `struct task_struct`, only ever handled by pointer.
+#[repr(C)]
+pub(crate) struct Task {
+    _opaque: [u8; 0],
+    _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
 /// How many words of dirty settings a memcg has.
 pub(crate) const DIRTY_WORDS: usize = 3;
+
+/// How many words of settings a task has.
+pub(crate) const TASK_WORDS: usize = 3;
 
 extern "C" {
     // The hook layer.
@@ -175,4 +185,75 @@ extern "C" {
 
     /// Whether the dirty hooks' `flags` forbid sleeping (`BDP_ASYNC`).
     pub(crate) fn memctl_glue_dirty_flags_async(flags: c_uint) -> bool;
+
+    // The hook layer, for per-task actions.
+
+    /// The generation of this registration, never 0: a task's settings
+    /// written under another are none.
+    pub(crate) fn memctl_task_generation() -> u32;
+
+    // The glue, for per-task actions.
+
+    pub(crate) fn memctl_glue_task_lock();
+    pub(crate) fn memctl_glue_task_unlock();
+
+    /// Takes and drops a reference on the task hooks' static key.
+    pub(crate) fn memctl_glue_task_hooks_get();
+    pub(crate) fn memctl_glue_task_hooks_put();
+
+    /// Reads `task`'s settings words and their generation, consistently;
+    /// returns the (even) write sequence they were read at. `task` must be
+    /// live; does not sleep.
+    pub(crate) fn memctl_glue_task_read(
+        task: *mut Task,
+        words: *mut u64,
+        generation: *mut u32,
+    ) -> u32;
+
+    /// Writes the settings of `task`, or of every thread of its process,
+    /// under its sighand lock; 0 or `-ESRCH` if it has exited.
+    pub(crate) fn memctl_glue_task_write(
+        task: *mut Task,
+        all_threads: bool,
+        words: *const u64,
+        generation: u32,
+    ) -> c_int;
+
+    /// The current task.
+    pub(crate) fn memctl_glue_current() -> *mut Task;
+
+    /// The current task's episode word, which only it changes.
+    pub(crate) fn memctl_glue_episode() -> u32;
+    pub(crate) fn memctl_glue_set_episode(episode: u32);
+
+    /// Makes the current task go through `resume_user_mode_work()`.
+    pub(crate) fn memctl_glue_notify_resume();
+
+    /// The kernel's `_NSIG`.
+    pub(crate) fn memctl_glue_nsig() -> u64;
+
+    /// The current task's memcg's usage and `memory.high` in bytes
+    /// (`u64::MAX` for max); false on cgroup v1 or in the root group.
+    pub(crate) fn memctl_glue_current_group(usage: *mut u64, high: *mut u64) -> bool;
+
+    /// The current task's RSS by kind, in bytes.
+    pub(crate) fn memctl_glue_current_rss(anon: *mut u64, file: *mut u64, shmem: *mut u64);
+
+    /// Sends `sig` to the current task.
+    pub(crate) fn memctl_glue_signal(sig: c_int);
+
+    /// A killable sleep of `ms`, counted as a memory stall.
+    pub(crate) fn memctl_glue_slowdown(ms: u64);
+
+    /// The current task's command and its memcg's path, NUL-terminated;
+    /// 0, or an error (the path is then unset).
+    pub(crate) fn memctl_glue_current_identity(
+        comm: *mut c_char,
+        comm_len: usize,
+        path: *mut c_char,
+        path_len: usize,
+    ) -> c_int;
+
+    /// The current task's thread id.
+    pub(crate) fn memctl_glue_current_pid() -> c_int;
 }

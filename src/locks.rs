@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! memctl's two mutexes, defined in the C glue so that they are static and
+//! memctl's mutexes, defined in the C glue so that they are static and
 //! known to lockdep from the start.
 //!
 //! The limit lock serialises limit changes, which may sleep in reclaim. The
 //! tree lock serialises changes to which groups are accounted: activation of
 //! a subtree against new cgroups coming online under an accounted parent.
 //! It nests inside the limit lock and inside the cgroup core's
-//! `cgroup_mutex` (the online hook runs under it).
+//! `cgroup_mutex` (the online hook runs under it). The dirty lock
+//! serialises writes of dirty settings, and the task lock writes of task
+//! settings, each against unload turning its hooks off.
 
 use crate::ffi;
 
@@ -32,6 +34,24 @@ impl MutexGuard {
         unsafe { ffi::memctl_glue_tree_lock() };
         Self {
             unlock: ffi::memctl_glue_tree_unlock,
+        }
+    }
+
+    /// Takes the dirty lock. Sleeps.
+    pub(crate) fn dirty() -> Self {
+        // SAFETY: The mutex is static; `Drop` releases it exactly once.
+        unsafe { ffi::memctl_glue_dirty_lock() };
+        Self {
+            unlock: ffi::memctl_glue_dirty_unlock,
+        }
+    }
+
+    /// Takes the task lock. Sleeps.
+    pub(crate) fn tasks() -> Self {
+        // SAFETY: The mutex is static; `Drop` releases it exactly once.
+        unsafe { ffi::memctl_glue_task_lock() };
+        Self {
+            unlock: ffi::memctl_glue_task_unlock,
         }
     }
 }

@@ -13,7 +13,9 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/oom.h>
+#include <linux/psi.h>
 #include <linux/rcupdate.h>
+#include <linux/resume_user_mode.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -240,6 +242,12 @@ static const struct memctl_ops memctl_glue_ops = {
 	.kmem_oom_report = memctl_glue_kmem_oom_report,
 	.dirty_limits = memctl_on_dirty_limits,
 	.dirty_throttle = memctl_on_dirty_throttle,
+	.task_prctl = memctl_on_task_prctl,
+	.task_charge = memctl_on_task_charge,
+	.task_resume = memctl_on_task_resume,
+	.task_refuse = memctl_on_task_refuse,
+	.task_proc_show = memctl_on_task_proc_show,
+	.task_proc_store = memctl_on_task_proc_store,
 };
 
 int memctl_glue_register(void)
@@ -493,4 +501,199 @@ bool memctl_glue_throttle_pause(unsigned long ticks)
 bool memctl_glue_dirty_flags_async(unsigned int flags)
 {
 	return flags & BDP_ASYNC;
+}
+
+/* Per-task actions */
+
+static DEFINE_MUTEX(memctl_task_mutex);
+
+void memctl_glue_task_lock(void)
+{
+	mutex_lock(&memctl_task_mutex);
+}
+
+void memctl_glue_task_unlock(void)
+{
+	mutex_unlock(&memctl_task_mutex);
+}
+
+void memctl_glue_task_hooks_get(void)
+{
+	memctl_hook_enable(MEMCTL_HOOK_TASK);
+}
+
+void memctl_glue_task_hooks_put(void)
+{
+	memctl_hook_disable(MEMCTL_HOOK_TASK);
+}
+
+/*
+ * A task's settings, consistent: writers (under the task's sighand lock,
+ * see memctl_task_update()) make the sequence odd while they write. Returns
+ * the even sequence the settings were read at.
+ */
+u32 memctl_glue_task_read(struct task_struct *task, u64 *words,
+			  u32 *generation)
+{
+	struct memctl_task *state = &task->memctl;
+	u32 sequence;
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(state->words) != MEMCTL_TASK_WORDS);
+	for (;;) {
+		sequence = smp_load_acquire(&state->sequence);
+		if (sequence & 1) {
+			cpu_relax();
+			continue;
+		}
+		for (i = 0; i < MEMCTL_TASK_WORDS; i++)
+			words[i] = READ_ONCE(state->words[i]);
+		*generation = READ_ONCE(state->generation);
+		smp_rmb();
+		if (READ_ONCE(state->sequence) == sequence)
+			return sequence;
+	}
+}
+
+struct memctl_task_settings {
+	const u64 *words;
+	u32 generation;
+};
+
+/* Under @task's sighand lock, which serialises the writers. */
+static void memctl_glue_task_store(struct task_struct *task, void *arg)
+{
+	const struct memctl_task_settings *settings = arg;
+	struct memctl_task *state = &task->memctl;
+	int i;
+
+	WRITE_ONCE(state->sequence, state->sequence + 1);
+	smp_wmb();
+	for (i = 0; i < MEMCTL_TASK_WORDS; i++)
+		WRITE_ONCE(state->words[i], settings->words[i]);
+	WRITE_ONCE(state->generation, settings->generation);
+	smp_store_release(&state->sequence, state->sequence + 1);
+}
+
+int memctl_glue_task_write(struct task_struct *task, bool all_threads,
+			   const u64 *words, u32 generation)
+{
+	struct memctl_task_settings settings = {
+		.words = words,
+		.generation = generation,
+	};
+
+	return memctl_task_update(task, all_threads, memctl_glue_task_store,
+				  &settings);
+}
+
+struct task_struct *memctl_glue_current(void)
+{
+	return current;
+}
+
+/* Only the current task changes its own episode word. */
+u32 memctl_glue_episode(void)
+{
+	return READ_ONCE(current->memctl.episode);
+}
+
+void memctl_glue_set_episode(u32 episode)
+{
+	WRITE_ONCE(current->memctl.episode, episode);
+}
+
+void memctl_glue_notify_resume(void)
+{
+	set_notify_resume(current);
+}
+
+u64 memctl_glue_nsig(void)
+{
+	return _NSIG;
+}
+
+/*
+ * The usage and memory.high of the current task's memcg, in bytes (high
+ * U64_MAX for "max"); false on cgroup v1 and in the root group, where the
+ * cgroup trigger does not fire. Does not sleep.
+ */
+bool memctl_glue_current_group(u64 *usage, u64 *high)
+{
+	struct mem_cgroup *memcg;
+	unsigned long pages;
+	bool found = false;
+
+	if (!cgroup_subsys_on_dfl(memory_cgrp_subsys) || !current->mm)
+		return false;
+	memcg = get_mem_cgroup_from_mm(current->mm);
+	/* The root has no parent (mem_cgroup_is_root() is not for modules). */
+	if (memcg && parent_mem_cgroup(memcg)) {
+		*usage = (u64)page_counter_read(&memcg->memory) << PAGE_SHIFT;
+		pages = READ_ONCE(memcg->memory.high);
+		*high = pages == PAGE_COUNTER_MAX ? U64_MAX :
+			(u64)pages << PAGE_SHIFT;
+		found = true;
+	}
+	if (memcg)
+		css_put(&memcg->css);
+	return found;
+}
+
+/* The current task's RSS by kind, in bytes; 0 without an mm. */
+void memctl_glue_current_rss(u64 *anon, u64 *file, u64 *shmem)
+{
+	struct mm_struct *mm = current->mm;
+
+	*anon = *file = *shmem = 0;
+	if (!mm)
+		return;
+	*anon = (u64)get_mm_counter(mm, MM_ANONPAGES) << PAGE_SHIFT;
+	*file = (u64)get_mm_counter(mm, MM_FILEPAGES) << PAGE_SHIFT;
+	*shmem = (u64)get_mm_counter(mm, MM_SHMEMPAGES) << PAGE_SHIFT;
+}
+
+/* On the way back to user mode: the signal comes from the kernel. */
+void memctl_glue_signal(int sig)
+{
+	send_sig(sig, current, 1);
+}
+
+/*
+ * SLOWDOWN: a killable sleep of @ms, counted as a memory stall in PSI like
+ * memory.high's own penalty.
+ */
+void memctl_glue_slowdown(u64 ms)
+{
+	unsigned long pflags;
+
+	psi_memstall_enter(&pflags);
+	schedule_timeout_killable(msecs_to_jiffies(min_t(u64, ms, UINT_MAX)));
+	psi_memstall_leave(&pflags);
+}
+
+/*
+ * What the log line names: the current task's command and thread id, and
+ * its memcg's path (on v1 in the memory hierarchy).
+ */
+int memctl_glue_current_identity(char *comm, size_t comm_len, char *path,
+				 size_t path_len)
+{
+	struct mem_cgroup *memcg;
+	int ret = -ENOENT;
+
+	strscpy(comm, current->comm, comm_len);
+	if (!current->mm)
+		return ret;
+	memcg = get_mem_cgroup_from_mm(current->mm);
+	if (memcg) {
+		ret = cgroup_path(memcg->css.cgroup, path, path_len);
+		css_put(&memcg->css);
+	}
+	return ret < 0 ? ret : 0;
+}
+
+int memctl_glue_current_pid(void)
+{
+	return task_pid_nr(current);
 }

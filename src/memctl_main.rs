@@ -13,9 +13,11 @@
 //! - [`limits`]: setting a limit, and switching accounting on,
 //! - [`cgroup_files`]: what memctl's cgroup files show,
 //! - [`dirty_limits`]: the dirty files and the dirty hooks' callbacks,
+//! - [`task_actions`]: the per-task prctl options, procfs files and the
+//!   task hooks' callbacks,
 //! - [`subtree`], [`locks`], [`ffi`]: kernel plumbing,
-//! - [`counter`], [`dirty`], [`limit`], [`reclaim`], [`units`]: pure logic
-//!   shared with the host tests in `rust/`.
+//! - [`counter`], [`dirty`], [`limit`], [`reclaim`], [`task`], [`units`]:
+//!   pure logic shared with the host tests in `rust/`.
 
 use kernel::prelude::*;
 
@@ -28,6 +30,7 @@ mod limits;
 mod locks;
 mod registration;
 mod subtree;
+mod task_actions;
 
 #[path = "../rust/src/counter.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
@@ -41,6 +44,9 @@ mod limit;
 #[path = "../rust/src/reclaim.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
 mod reclaim;
+#[path = "../rust/src/task.rs"]
+#[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
+mod task;
 #[path = "../rust/src/units.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
 mod units;
@@ -53,10 +59,11 @@ module! {
     license: "GPL",
 }
 
-/// The module's state. Fields drop in order: the dirty hooks go off before
-/// the registration ends, as the hook layer checks.
+/// The module's state. Fields drop in order: the dirty and task hooks go
+/// off before the registration ends, as the hook layer checks.
 struct Memctl {
     _dirty_hooks: dirty_limits::DirtyHooks,
+    _task_hooks: task_actions::TaskHooks,
     _registration: registration::Registration,
 }
 
@@ -64,10 +71,12 @@ impl kernel::Module for Memctl {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // Tagged before the files appear.
         let dirty_hooks = dirty_limits::DirtyHooks::new();
+        let task_hooks = task_actions::TaskHooks::new();
         let registration = registration::Registration::new()?;
         pr_info!("registered with the memory controller\n");
         Ok(Memctl {
             _dirty_hooks: dirty_hooks,
+            _task_hooks: task_hooks,
             _registration: registration,
         })
     }

@@ -163,6 +163,25 @@ impl TaskSettings {
         })
     }
 
+    /// The settings as the kernel keeps them for a thread: the action word
+    /// and the two byte counts.
+    pub fn words(&self) -> [u64; 3] {
+        [self.word(), self.cgroup_extra, self.rss_limit]
+    }
+
+    /// The settings [`TaskSettings::words`] gave; [`TaskSettings::NONE`]
+    /// for words no valid settings give.
+    pub fn from_words(words: [u64; 3], nsig: u64) -> Self {
+        Self::new(words[0], words[1], words[2], nsig).unwrap_or(Self::NONE)
+    }
+
+    /// Whether a memory-mapping system call of the thread fails with
+    /// `ENOMEM`: its action is [`Action::Enomem`] and a check made for the
+    /// call found it over (`over`, from [`TaskSettings::over`]).
+    pub fn refuses(&self, over: Option<Overage>) -> bool {
+        over.is_some() && self.action == Action::Enomem
+    }
+
     /// The action word, as it was set.
     pub fn word(&self) -> u64 {
         self.action as u64 | u64::from(self.signal) << SIGNAL_SHIFT | self.flags << FLAGS_SHIFT
@@ -181,11 +200,6 @@ impl TaskSettings {
     /// The action.
     pub fn action(&self) -> Action {
         self.action
-    }
-
-    /// The signal number, 0 unless the action is [`Action::Signal`].
-    pub fn signal(&self) -> u8 {
-        self.signal
     }
 
     /// Whether any flag of `mask` is set.
@@ -319,8 +333,37 @@ pub struct Episode {
     over: bool,
 }
 
+/// The kernel keeps a thread's episode in a word that only the thread
+/// itself changes: bit 0 ([`CHECK_DUE`]) says that the thread charged
+/// memory since its last check, bit 1 that the last check found it over,
+/// and bits 2-31 tag the settings the episode belongs to (half their write
+/// sequence, which is even). New settings start outside an episode, as a
+/// new thread does (its word is 0).
+pub const CHECK_DUE: u32 = 1;
+const OVER: u32 = 2;
+const TAG_SHIFT: u32 = 2;
+
 impl Episode {
+    /// The episode an episode word holds for the settings written at
+    /// `sequence`.
+    pub fn load(word: u32, sequence: u32) -> Self {
+        Episode {
+            over: word & OVER != 0 && word >> TAG_SHIFT == Self::tag(sequence),
+        }
+    }
+
+    /// The episode word for the settings written at `sequence`, with no
+    /// check due.
+    pub fn store(&self, sequence: u32) -> u32 {
+        Self::tag(sequence) << TAG_SHIFT | if self.over { OVER } else { 0 }
+    }
+
+    fn tag(sequence: u32) -> u32 {
+        (sequence >> 1) & (u32::MAX >> TAG_SHIFT)
+    }
+
     /// Whether the last check found the thread over.
+    #[cfg(test)]
     pub fn is_over(&self) -> bool {
         self.over
     }
@@ -345,14 +388,6 @@ impl Episode {
             },
         };
         (response != Response::default()).then_some(response)
-    }
-
-    /// Whether a memory-mapping system call of the thread fails with
-    /// `ENOMEM`: the check just before it ([`Episode::check`], whose
-    /// response the thread applies as after any other check) found it over
-    /// and its action is [`Action::Enomem`].
-    pub fn refuses_mapping(&self, settings: &TaskSettings) -> bool {
-        self.over && settings.action == Action::Enomem
     }
 }
 
@@ -407,9 +442,9 @@ impl fmt::Display for ProcLine<'_> {
     }
 }
 
-/// The kernel log line of an episode (without the log level):
-/// `memctl: <comm>[<pid>] in <cgroup>: memory|rss <usage> > <threshold>
-/// bytes, action <ACTION>[ <signal>]`.
+/// The kernel log line of an episode, after the module's `memctl: ` prefix
+/// (which the kernel's `pr_info!` adds): `<comm>[<pid>] in <cgroup>:
+/// memory|rss <usage> > <threshold> bytes, action <ACTION>[ <signal>]`.
 pub struct LogLine<'a> {
     /// The thread's settings.
     pub settings: &'a TaskSettings,
@@ -431,7 +466,7 @@ impl fmt::Display for LogLine<'_> {
         };
         write!(
             f,
-            "memctl: {}[{}] in {}: {} {} > {} bytes, action {}",
+            "{}[{}] in {}: {} {} > {} bytes, action {}",
             self.comm,
             self.pid,
             self.cgroup,
@@ -703,16 +738,37 @@ mod tests {
         let enomem = set(word(1, 0, 0), 0, 0).expect("valid");
         let slow = set(word(2, 0, 0), 0, 0).expect("valid");
         let logged = set(word(1, 0, flags::LOG), 0, 0).expect("valid");
-        let mut episode = Episode::default();
-        assert!(!episode.refuses_mapping(&enomem));
-        episode.check(&enomem, overage(2, 1));
-        assert!(episode.refuses_mapping(&enomem));
-        assert!(!episode.refuses_mapping(&slow));
-        episode.check(&enomem, None);
-        assert!(!episode.refuses_mapping(&enomem));
-        // A gate's check that starts an episode logs it like any other.
-        let response = episode.check(&logged, overage(2, 1)).expect("logs");
-        assert!(response.log && episode.refuses_mapping(&logged));
+        assert!(!enomem.refuses(None));
+        assert!(enomem.refuses(overage(2, 1)));
+        assert!(logged.refuses(overage(2, 1)));
+        assert!(!slow.refuses(overage(2, 1)));
+        assert!(!TaskSettings::NONE.refuses(overage(2, 1)));
+    }
+
+    #[test]
+    fn settings_survive_their_words() {
+        let settings =
+            set(word(3, SIGUSR1, flags::LOG | flags::RSS_ANON), 7, 1 << 33).expect("valid");
+        assert_eq!(TaskSettings::from_words(settings.words(), NSIG), settings);
+        assert_eq!(
+            TaskSettings::from_words([1 << 40, 0, 0], NSIG),
+            TaskSettings::NONE
+        );
+    }
+
+    #[test]
+    fn an_episode_belongs_to_the_settings_it_was_stored_for() {
+        let over = Episode { over: true };
+        let word = over.store(6);
+        assert_eq!(word & CHECK_DUE, 0);
+        assert!(Episode::load(word, 6).is_over());
+        assert!(Episode::load(word | CHECK_DUE, 6).is_over());
+        // Settings written since, or a new thread's word 0.
+        assert!(!Episode::load(word, 8).is_over());
+        assert!(!Episode::load(0, 6).is_over());
+        assert!(!Episode::load(Episode::default().store(6), 6).is_over());
+        // The tag wraps with the sequence, not into the flags.
+        assert!(Episode::load(over.store(u32::MAX - 1), u32::MAX - 1).is_over());
     }
 
     #[test]
@@ -788,7 +844,7 @@ mod tests {
         };
         assert_eq!(
             format!("{line}"),
-            "memctl: cache[42] in /svc/a: memory 2097152 > 1048576 bytes, action SIGNAL 10"
+            "cache[42] in /svc/a: memory 2097152 > 1048576 bytes, action SIGNAL 10"
         );
     }
 }

@@ -117,14 +117,6 @@ uint64_t dirty_mean(const struct dirty_samples *samples)
 	return samples->count ? samples->sum / samples->count : 0;
 }
 
-double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The writer's loop: append what it is told, answer after each command. */
 static int writer_main(const char *path, int wrap_mib, int command, int done)
 {

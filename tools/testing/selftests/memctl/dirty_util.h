@@ -124,8 +124,6 @@ int dd_run(const char *cg, char (*paths)[PATH_MAX], int n, int mib,
 /* Ends @w and reaps it; 0 if it exited cleanly. */
 int writer_stop(struct writer *w);
 
-double now_seconds(void);
-
 /*
  * What a dirty test sets up: groups (named memctl_dirty_<pid>_<name>, or
  * children of a group), writers in them whose files go in a directory of

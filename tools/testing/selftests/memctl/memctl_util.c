@@ -719,3 +719,11 @@ int kmem_all_match_kernel(const struct memcg_root *root,
 	}
 	return mismatches;
 }
+
+double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}

@@ -116,6 +116,9 @@ int memctl_load(void);
 int memctl_unload(void);
 bool memctl_loaded(void);
 
+/* Seconds of CLOCK_MONOTONIC. */
+double now_seconds(void);
+
 /*
  * Slack between two reads of the kernel's per-memcg statistics: each CPU
  * may hold back a batch of 64 pages (upstream test_kmem.c's MAX_VMSTAT_ERROR).
