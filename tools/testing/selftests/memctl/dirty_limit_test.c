@@ -175,8 +175,8 @@ TEST_F_TIMEOUT(dirty, the_limit_holds_between_reads_of_the_statistics, 600)
 /*
  * A limit may be set below the dirty count the group has: the write
  * succeeds, and the group's writers are held until it is under. The group
- * first fills a 64M limit on the slow disk (background writeback at 60M),
- * which throttles it there: on v2 the kernel's domain then keeps a hard
+ * first fills a 64M limit on the slow disk (background writeback at 60M;
+ * on v1 it stops short of that), which throttles it there: on v2 the kernel's domain then keeps a hard
  * limit near 64M, which it lowers only gradually after the threshold drops.
  * What a threshold counts is dirty pages and pages under writeback. The
  * kernel's periodic writeback is put off, so that nothing but the limits
@@ -194,10 +194,17 @@ TEST_F_TIMEOUT(dirty, a_limit_lowered_below_the_dirty_count_holds_writers,
 	ASSERT_EQ(0, dirty_env_defer_periodic_writeback(&self->env));
 	ASSERT_EQ(0, write_cg(cg, BYTES, "64M"));
 	ASSERT_EQ(0, write_cg(cg, BG_BYTES, "60M"));
-	/* Two, which together outrun the disk. */
+	/*
+	 * Two, which together outrun the disk. On v1 they stay below the
+	 * background threshold: reaching it there flushes the whole device,
+	 * and how much of the rest the flush then writes too depends on how
+	 * fast the writers go (on a busy host, nearly all).
+	 */
 	writers = dirty_env_writers(&self->env, cg, 2, 0);
 	ASSERT_NE(NULL, writers);
-	ASSERT_EQ(0, writers_write(writers, 2, dirty_mib(48, 16),
+	ASSERT_EQ(0, writers_write(writers, 2,
+				   self->env.root.v1 ? dirty_mib(24, 16) :
+				   dirty_mib(48, 16),
 				   &self->env.root, cg, NULL, NULL));
 	ASSERT_EQ(0, read_dirty(&self->env.root, cg, &before[0]));
 	ASSERT_EQ(0, read_writeback(&self->env.root, cg, &before[1]));

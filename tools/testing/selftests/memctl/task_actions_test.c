@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * memctl's per-task actions at work (SPEC 4.2, 4.3): ENOMEM from each
- * gated system call while over and success once under, SIGNAL once per
- * episode or at every check, KILL, SLOWDOWN (a delay that shows as a
- * memory stall and that SIGKILL cuts short), the cgroup trigger, LOG,
- * inheritance, and that the actions never loosen memory.max.
+ * gated system call while over and success once under, each RSS kind,
+ * SIGNAL once per episode or at every check, KILL, SLOWDOWN (a delay that
+ * shows as a memory stall and that SIGKILL cuts short), LOG, inheritance,
+ * that the actions never loosen memory.max, and unload.
  *
  * Each case runs its task in a child in a group of its own: checks happen
- * when a task charges memory to a (non-root) memory cgroup. DIRECT cases
- * use the anonymous RSS; they run on either hierarchy. The cgroup trigger
- * needs cgroup v2. Runs as root with memctl.ko loaded.
+ * when a task charges memory to a (non-root) memory cgroup. The cases use
+ * the RSS trigger (DIRECT) and run on either hierarchy; the cgroup trigger
+ * is task_v2_test's. Runs as root with memctl.ko loaded.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,19 +52,11 @@ FIXTURE_TEARDOWN(task)
 static int run(struct __test_metadata *_metadata, const char *cg,
 	       int (*fn)(void *arg), void *arg, int *signal)
 {
-	int status;
-	pid_t pid;
+	int ret = task_run(cg, fn, arg, 120000, signal);
 
-	*signal = 0;
-	if (task_spawn(cg, fn, arg, &pid))
-		return -1;
-	if (task_wait(pid, 120000, &status)) {
+	if (ret == -ETIMEDOUT)
 		TH_LOG("the child did not finish in 120 s");
-		return -1;
-	}
-	if (WIFSIGNALED(status))
-		*signal = WTERMSIG(status);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return ret < 0 ? -1 : ret;
 }
 
 /* Each gated call, by name: 0 if it succeeded (and was undone). */
@@ -75,10 +67,7 @@ struct gate {
 
 static int gate_mmap(char *page)
 {
-	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? -errno : munmap(p, 4096);
+	return task_mmap_page();
 }
 
 static int gate_brk(char *page)
@@ -276,7 +265,7 @@ static int one_kind_counts(void *arg)
 		p = grow_kind(rss_kinds[i], RSS_OVER);
 		if (!p)
 			return 2;
-		ret = gate_mmap(NULL);
+		ret = task_mmap_page();
 		if (rss_kinds[i] == counted && ret != -ENOMEM)
 			return 10 * (i + 1) + 2;
 		if (rss_kinds[i] != counted && ret)
@@ -499,77 +488,6 @@ TEST_F(task, slowdown_is_killable)
 }
 
 /*
- * The cgroup trigger (v2): the group's usage above memory.high plus the
- * task's cgroup_extra_bytes. The task goes 16 MiB into its group, then
- * lowers memory.high below that (with swap closed to it, the usage stays).
- */
-static int cgroup_trigger(void *arg)
-{
-	const char *cg = arg;
-	struct setting enomem = { WORD(PR_MEMCONTROL_ENOMEM, 0, 0), 0, 0 };
-	char *reserve = anon_reserve(RSS_OVER);
-
-	if (!reserve)
-		return 1;
-	touch(reserve, RSS_OVER);
-	if (task_set(enomem))
-		return 2;
-	if (gate_mmap(NULL))
-		return 3;
-	if (write_cg(cg, "memory.swap.max", "0") ||
-	    write_cg(cg, "memory.high", "8M"))
-		return 4;
-	if (gate_mmap(NULL) != -ENOMEM)
-		return 5;
-	/* 64 MiB of extra room: under. */
-	enomem.extra = 64 * MiB;
-	if (task_set(enomem) || gate_mmap(NULL))
-		return 6;
-	enomem.extra = 0;
-	if (task_set(enomem) || gate_mmap(NULL) != -ENOMEM)
-		return 7;
-	if (write_cg(cg, "memory.high", "max") || gate_mmap(NULL))
-		return 8;
-	return 0;
-}
-
-TEST_F(task, the_cgroup_trigger_is_memory_high_plus_the_extra)
-{
-	int signal;
-
-	if (self->root.v1)
-		SKIP(return, "the cgroup trigger is cgroup v2's");
-	EXPECT_EQ(0, run(_metadata, self->cg, cgroup_trigger, self->cg,
-			 &signal));
-}
-
-/* On v1 the cgroup trigger never fires; DIRECT does (above). */
-static int no_cgroup_trigger_on_v1(void *arg)
-{
-	const char *cg = arg;
-	struct setting enomem = { WORD(PR_MEMCONTROL_ENOMEM, 0, 0), 0, 0 };
-	char *reserve = anon_reserve(RSS_OVER);
-
-	if (!reserve)
-		return 1;
-	touch(reserve, RSS_OVER);
-	if (write_cg(cg, "memory.soft_limit_in_bytes", "8M") ||
-	    task_set(enomem))
-		return 2;
-	return gate_mmap(NULL) ? 3 : 0;
-}
-
-TEST_F(task, no_cgroup_trigger_on_v1)
-{
-	int signal;
-
-	if (!self->root.v1)
-		SKIP(return, "cgroup v1 only");
-	EXPECT_EQ(0, run(_metadata, self->cg, no_cgroup_trigger_on_v1,
-			 self->cg, &signal));
-}
-
-/*
  * LOG: one line per episode, "memctl: <comm>[<tid>] in <cgroup>: rss
  * <usage> > <limit> bytes, action <ACTION>[ <signal>]".
  */
@@ -777,46 +695,56 @@ TEST_F(task, actions_never_loosen_memory_max)
 	}
 }
 
-/* Touch up to 32 MiB, for at most 10 s; 0, or 2+ on an error. */
-static int grow_for_a_while(void *arg)
+/*
+ * SPEC 5: unload ends every task's settings. A task over its limit with
+ * ENOMEM is refused a mapping; once memctl is unloaded it gets it, and
+ * after a reload it still does: its settings are gone.
+ */
+static int mappings_across_unload(void *arg)
 {
-	const struct setting *setting = arg;
-	char *reserve = anon_reserve(32 * MiB);
-	double end = now_seconds() + 10;
-	long i;
+	int ready = ((int *)arg)[0], go = ((int *)arg)[1];
+	char c = 0;
 
-	if (!reserve)
+	if (task_grow_then_set(direct_anon(PR_MEMCONTROL_ENOMEM, 0, 0)))
+		return 1;
+	if (task_mmap_page() != -ENOMEM)
 		return 2;
-	if (task_set(*setting))
+	/* Tell the parent, and wait until memctl has been unloaded. */
+	if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
 		return 3;
-	for (i = 0; i < 32 * MiB && now_seconds() < end; i += MiB)
-		touch(reserve + i, MiB);
-	return 0;
+	if (task_mmap_page())
+		return 4;
+	if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
+		return 3;
+	/* Reloaded: no settings, no refusal. */
+	return task_mmap_page() || memctl_get(PR_MEMCONTROL_ACTION) ? 5 : 0;
 }
 
-/*
- * ... and memory.high still throttles (v2): a task with ENOMEM whose
- * trigger is far away stalls on memory.high like any other.
- */
-TEST_F(task, actions_never_loosen_memory_high)
+TEST_F(task, unload_ends_every_action)
 {
-	struct setting far = { WORD(PR_MEMCONTROL_ENOMEM, 0, 0), GiB, 0 };
-	char psi[PATH_MAX];
-	uint64_t before, after;
-	int signal;
+	int to_parent[2], to_child[2], fds[2], status;
+	char c = 0;
+	pid_t pid;
 
-	if (self->root.v1)
-		SKIP(return, "memory.high is cgroup v2's");
-	ASSERT_EQ(0, write_cg(self->cg, "memory.high", "16M"));
-	ASSERT_EQ(0, write_cg(self->cg, "memory.swap.max", "0"));
-	path_join(psi, self->cg, "memory.pressure");
-	ASSERT_EQ(0, psi_some_total(psi, &before));
-	EXPECT_EQ(0, run(_metadata, self->cg, grow_for_a_while, &far,
-			 &signal));
-	ASSERT_EQ(0, psi_some_total(psi, &after));
-	TH_LOG("up to 32 MiB in 10 s at memory.high 16M: %lu us of memory stall",
-	       (unsigned long)(after - before));
-	EXPECT_GT(after - before, 0);
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	fds[0] = to_parent[1];
+	fds[1] = to_child[0];
+	ASSERT_EQ(0, task_spawn(self->cg, mappings_across_unload, fds, &pid));
+	/* A child that ends early ends the reads below too. */
+	close(to_parent[1]);
+	close(to_child[0]);
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	EXPECT_EQ(0, memctl_unload_wait(60000));
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	EXPECT_EQ(0, memctl_load());
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	ASSERT_EQ(0, task_wait(pid, 60000, &status));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	if (!memctl_loaded())
+		memctl_load();
 }
 
 TEST_HARNESS_MAIN

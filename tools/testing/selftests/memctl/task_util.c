@@ -129,3 +129,38 @@ int psi_some_total(const char *path, uint64_t *us)
 		return -EINVAL;
 	return 0;
 }
+
+int task_run(const char *cg, int (*fn)(void *arg), void *arg, int timeout_ms,
+	     int *signal)
+{
+	int ret, status;
+	pid_t pid;
+
+	*signal = 0;
+	ret = task_spawn(cg, fn, arg, &pid);
+	if (!ret)
+		ret = task_wait(pid, timeout_ms, &status);
+	if (ret)
+		return ret;
+	if (WIFSIGNALED(status))
+		*signal = WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+}
+
+int task_mmap_page(void)
+{
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? -errno : munmap(p, 4096);
+}
+
+int task_grow_then_set(struct setting setting)
+{
+	char *reserve = anon_reserve(RSS_OVER);
+
+	if (!reserve)
+		return -ENOMEM;
+	touch(reserve, RSS_OVER);
+	return task_set(setting);
+}

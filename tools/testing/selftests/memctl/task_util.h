@@ -63,6 +63,19 @@ int task_spawn(const char *cg, int (*fn)(void *arg), void *arg, pid_t *pid);
  */
 int task_wait(pid_t pid, int timeout_ms, int *status);
 
+/*
+ * task_spawn() and task_wait(): fn(arg)'s exit status, -ECHILD if it did
+ * not exit (its signal in *@signal), -ETIMEDOUT or -errno.
+ */
+int task_run(const char *cg, int (*fn)(void *arg), void *arg, int timeout_ms,
+	     int *signal);
+
+/* Map and unmap an anonymous page: 0 or -errno (ENOMEM from a gate). */
+int task_mmap_page(void);
+
+/* Take the RSS to RSS_OVER, then set @setting: 0 or -errno. */
+int task_grow_then_set(struct setting setting);
+
 /* The "some" total of a PSI file (microseconds stalled). */
 int psi_some_total(const char *path, uint64_t *us);
 
