@@ -441,19 +441,25 @@ TEST_F(task, slowdown_delays_and_counts_as_a_memory_stall)
 }
 
 /*
- * Three times the RSS limit before its first check: every check from then
- * on sleeps the longest, 1 s.
+ * Three times a 1 MiB RSS limit before its first check: every check from
+ * then on sleeps the longest, 1 s. Small, so that the task's exit, which
+ * the kill's latency includes, is short even on the debug kernel.
  */
 static int far_over(void *arg)
 {
-	char *reserve = anon_reserve(3 * RSS_LIMIT + 64 * MiB);
+	struct setting slow = {
+		WORD(PR_MEMCONTROL_SLOWDOWN, 0, PR_MEMCONTROL_DIRECT |
+		     PR_MEMCONTROL_RSS_ANON),
+		0, MiB,
+	};
+	char *reserve = anon_reserve(3 * MiB + 16 * MiB);
 
 	if (!reserve)
 		return 2;
-	touch(reserve, 3 * RSS_LIMIT);
-	if (task_set(direct_anon(PR_MEMCONTROL_SLOWDOWN, 0, 0)))
+	touch(reserve, 3 * MiB);
+	if (task_set(slow))
 		return 3;
-	touch(reserve + 3 * RSS_LIMIT, 64 * MiB);
+	touch(reserve + 3 * MiB, 16 * MiB);
 	return 0;
 }
 
