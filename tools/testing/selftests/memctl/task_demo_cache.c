@@ -7,8 +7,9 @@
  * With "enomem" it asks memctl for ENOMEM once its group is over
  * memory.high (prctl(PR_SET_MEMCONTROL), with LOG) and, when an entry
  * cannot be mapped, sheds the oldest quarter of its entries and goes on.
- * With "plain" it only grows. Every second it prints what it holds and how
- * many entries it added in that second; it stops after SECONDS.
+ * With "plain" it only grows. About every second it prints what it holds,
+ * how many entries it added since the last line and how many it shed; it
+ * stops after SECONDS.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "memctl_util.h"
 #include "../../../../include/uapi/linux/memctl.h"
@@ -52,10 +54,15 @@ int main(int argc, char **argv)
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
 
 		if (entry == MAP_FAILED) {
-			if (errno != ENOMEM || !count)
+			if (errno != ENOMEM)
 				return 1;
-			/* Over memory.high: shed the oldest quarter. */
 			refused++;
+			/* Nothing left to shed: wait for room. */
+			if (!count) {
+				usleep(100000);
+				continue;
+			}
+			/* Over memory.high: shed the oldest quarter. */
 			for (i = 0; i < (count + 3) / 4; i++) {
 				munmap(entries[head], MiB);
 				head = (head + 1) % ENTRIES;
@@ -69,11 +76,12 @@ int main(int argc, char **argv)
 			added++;
 		}
 		if (now_seconds() >= next) {
-			printf("%-8s %3.0f s  holds %4d MiB  added %3d/s  shed %4d (ENOMEM %d times)\n",
+			printf("%-8s %3.0f s  holds %4d MiB  added %3d  shed %4d (ENOMEM %d times)\n",
 			       argv[1], now_seconds() - start, count, added, shed,
 			       refused);
 			added = 0;
-			next += 1;
+			/* After a stall (throttling), one line, not one a second. */
+			next = now_seconds() + 1;
 		}
 	}
 	printf("%-8s done after %d s, holding %d MiB\n", argv[1], seconds,
