@@ -62,7 +62,8 @@ void memctl_glue_task_hooks_put(void);
 u32 memctl_glue_task_read(struct task_struct *task, u64 *words,
 			  u32 *generation);
 int memctl_glue_task_write(struct task_struct *task, bool all_threads,
-			   const u64 *words, u32 generation);
+			   const u64 *words, u32 generation, bool check,
+			   bool refuse);
 struct task_struct *memctl_glue_current(void);
 u32 memctl_glue_episode(void);
 void memctl_glue_set_episode(u32 episode);

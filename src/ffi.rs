@@ -211,12 +211,15 @@ extern "C" {
     ) -> u32;
 
     /// Writes the settings of `task`, or of every thread of its process,
-    /// under its sighand lock; 0 or `-ESRCH` if it has exited.
+    /// and the call sites they need, under its sighand lock; 0 or
+    /// `-ESRCH` if it has exited.
     pub(crate) fn memctl_glue_task_write(
         task: *mut Task,
         all_threads: bool,
         words: *const u64,
         generation: u32,
+        check: bool,
+        refuse: bool,
     ) -> c_int;
 
     /// The current task.

@@ -558,6 +558,7 @@ u32 memctl_glue_task_read(struct task_struct *task, u64 *words,
 struct memctl_task_settings {
 	const u64 *words;
 	u32 generation;
+	u32 calls;
 };
 
 /* Under @task's sighand lock, which serialises the writers. */
@@ -572,15 +573,19 @@ static void memctl_glue_task_store(struct task_struct *task, void *arg)
 	for (i = 0; i < MEMCTL_TASK_WORDS; i++)
 		WRITE_ONCE(state->words[i], settings->words[i]);
 	WRITE_ONCE(state->generation, settings->generation);
+	WRITE_ONCE(state->calls, settings->calls);
 	smp_store_release(&state->sequence, state->sequence + 1);
 }
 
 int memctl_glue_task_write(struct task_struct *task, bool all_threads,
-			   const u64 *words, u32 generation)
+			   const u64 *words, u32 generation, bool check,
+			   bool refuse)
 {
 	struct memctl_task_settings settings = {
 		.words = words,
 		.generation = generation,
+		.calls = (check ? MEMCTL_TASK_CALL_CHECK : 0) |
+			 (refuse ? MEMCTL_TASK_CALL_REFUSE : 0),
 	};
 
 	return memctl_task_update(task, all_threads, memctl_glue_task_store,

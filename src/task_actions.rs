@@ -107,6 +107,7 @@ unsafe fn write(task: *mut Task, all_threads: bool, settings: &TaskSettings) -> 
         unsafe { ffi::memctl_glue_task_hooks_get() };
     }
     let words = settings.words();
+    let calls = settings.calls();
     // SAFETY: The caller guarantees that `task` is live; `words` holds
     // `TASK_WORDS` words. Reads a number.
     to_result(unsafe {
@@ -115,6 +116,8 @@ unsafe fn write(task: *mut Task, all_threads: bool, settings: &TaskSettings) -> 
             all_threads,
             words.as_ptr(),
             ffi::memctl_task_generation(),
+            calls.check,
+            calls.refuse,
         )
     })
 }

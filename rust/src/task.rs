@@ -175,6 +175,14 @@ impl TaskSettings {
         Self::new(words[0], words[1], words[2], nsig).unwrap_or(Self::NONE)
     }
 
+    /// Which of the hook layer's call sites the thread's settings need.
+    pub fn calls(&self) -> Calls {
+        Calls {
+            check: self.is_active(),
+            refuse: self.action == Action::Enomem,
+        }
+    }
+
     /// Whether a memory-mapping system call of the thread fails with
     /// `ENOMEM`: its action is [`Action::Enomem`] and a check made for the
     /// call found it over (`over`, from [`TaskSettings::over`]).
@@ -239,6 +247,15 @@ impl TaskSettings {
             threshold,
         })
     }
+}
+
+/// The call sites a thread's settings need; the others skip it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Calls {
+    /// The checks after its charges and on its way back to user mode.
+    pub check: bool,
+    /// The `ENOMEM` gates.
+    pub refuse: bool,
 }
 
 /// A memory cgroup's usage and `memory.high`, in bytes.
@@ -743,6 +760,35 @@ mod tests {
         assert!(logged.refuses(overage(2, 1)));
         assert!(!slow.refuses(overage(2, 1)));
         assert!(!TaskSettings::NONE.refuses(overage(2, 1)));
+    }
+
+    #[test]
+    fn only_enomem_needs_the_gates_and_only_actions_or_log_the_checks() {
+        let calls = |word| set(word, 0, 0).expect("valid").calls();
+        let none = Calls {
+            check: false,
+            refuse: false,
+        };
+        assert_eq!(TaskSettings::NONE.calls(), none);
+        assert_eq!(
+            calls(word(0, 0, flags::LOG)),
+            Calls {
+                check: true,
+                refuse: false
+            }
+        );
+        assert_eq!(
+            calls(word(1, 0, 0)),
+            Calls {
+                check: true,
+                refuse: true
+            }
+        );
+        for action in [2, 4] {
+            assert!(!calls(word(action, 0, 0)).refuse);
+            assert!(calls(word(action, 0, 0)).check);
+        }
+        assert!(!calls(word(3, SIGUSR1, 0)).refuse);
     }
 
     #[test]

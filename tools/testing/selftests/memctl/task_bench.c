@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * task_bench LABEL [configured]: time a fault- and syscall-heavy loop in
- * the calling process (in a memory cgroup) and print one line per
+ * task_bench LABEL [configured|enomem]: time a fault- and syscall-heavy
+ * loop in the calling process (in a memory cgroup) and print one line per
  * workload, "LABEL WORKLOAD NS_PER_OP". With "configured" the process
- * first sets per-task actions it never triggers. scripts/bench-task runs it
+ * first sets SIGNAL on thresholds it never reaches, with "enomem" ENOMEM. scripts/bench-task runs it
  * under QEMU -icount once per configuration and compares the lines.
  *
  * task_bench reaction [CGROUP]: how far past the threshold each trigger is
@@ -167,6 +167,10 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "reaction"))
 		return reaction(argc == 3 ? argv[2] : NULL);
 	if (argc == 3 && !strcmp(argv[2], "configured") && task_set(never))
+		return 1;
+	/* ENOMEM, far away: the gates have to look. */
+	never.word = WORD(PR_MEMCONTROL_ENOMEM, 0, PR_MEMCONTROL_RSS_ANON);
+	if (argc == 3 && !strcmp(argv[2], "enomem") && task_set(never))
 		return 1;
 	if (argc < 2)
 		return 2;
