@@ -28,36 +28,7 @@
 #include "kselftest_harness.h"
 #include "memctl_util.h"
 #include "task_util.h"
-
-FIXTURE(task) {
-	struct memcg_root root;
-	char cg[PATH_MAX];
-};
-
-FIXTURE_SETUP(task)
-{
-	ASSERT_EQ(0, memcg_find_root(&self->root));
-	ASSERT_TRUE(memctl_loaded()) TH_LOG("memctl.ko is not loaded");
-	snprintf(self->cg, sizeof(self->cg), "%s/memctl_task_%d",
-		 self->root.path, getpid());
-	ASSERT_EQ(0, cg_create(self->cg));
-}
-
-FIXTURE_TEARDOWN(task)
-{
-	cg_destroy(self->cg);
-}
-
-/* Run @fn in a child in the case's group; its exit status, or -1. */
-static int run(struct __test_metadata *_metadata, const char *cg,
-	       int (*fn)(void *arg), void *arg, int *signal)
-{
-	int ret = task_run(cg, fn, arg, 120000, signal);
-
-	if (ret == -ETIMEDOUT)
-		TH_LOG("the child did not finish in 120 s");
-	return ret < 0 ? -1 : ret;
-}
+#include "task_fixture.h"
 
 /* Each gated call, by name: 0 if it succeeded (and was undone). */
 struct gate {

@@ -17,33 +17,8 @@
 #include "memctl_util.h"
 #include "task_util.h"
 
-FIXTURE(task) {
-	struct memcg_root root;
-	char cg[PATH_MAX];
-};
-
-FIXTURE_SETUP(task)
-{
-	ASSERT_EQ(0, memcg_find_root(&self->root));
-	ASSERT_EQ(true, self->root.v1) TH_LOG("this is cgroup v1's test");
-	ASSERT_TRUE(memctl_loaded()) TH_LOG("memctl.ko is not loaded");
-	snprintf(self->cg, sizeof(self->cg), "%s/memctl_task_%d",
-		 self->root.path, getpid());
-	ASSERT_EQ(0, cg_create(self->cg));
-}
-
-FIXTURE_TEARDOWN(task)
-{
-	cg_destroy(self->cg);
-}
-
-/* Run @fn in a child in the case's group; its exit status, or -1. */
-static int run(const char *cg, int (*fn)(void *arg), void *arg)
-{
-	int signal, ret = task_run(cg, fn, arg, 120000, &signal);
-
-	return ret < 0 || signal ? -1 : ret;
-}
+#define TASK_ON_V1 1
+#include "task_fixture.h"
 
 /*
  * A task over a soft limit with ENOMEM on the cgroup trigger: v1 has no
@@ -62,7 +37,10 @@ static int no_cgroup_trigger_on_v1(void *arg)
 
 TEST_F(task, no_cgroup_trigger_on_v1)
 {
-	EXPECT_EQ(0, run(self->cg, no_cgroup_trigger_on_v1, self->cg));
+	int signal;
+
+	EXPECT_EQ(0, run(_metadata, self->cg, no_cgroup_trigger_on_v1,
+			 self->cg, &signal));
 }
 
 TEST_HARNESS_MAIN

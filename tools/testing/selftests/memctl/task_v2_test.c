@@ -18,33 +18,8 @@
 #include "memctl_util.h"
 #include "task_util.h"
 
-FIXTURE(task) {
-	struct memcg_root root;
-	char cg[PATH_MAX];
-};
-
-FIXTURE_SETUP(task)
-{
-	ASSERT_EQ(0, memcg_find_root(&self->root));
-	ASSERT_EQ(false, self->root.v1) TH_LOG("this is cgroup v2's test");
-	ASSERT_TRUE(memctl_loaded()) TH_LOG("memctl.ko is not loaded");
-	snprintf(self->cg, sizeof(self->cg), "%s/memctl_task_%d",
-		 self->root.path, getpid());
-	ASSERT_EQ(0, cg_create(self->cg));
-}
-
-FIXTURE_TEARDOWN(task)
-{
-	cg_destroy(self->cg);
-}
-
-/* Run @fn in a child in the case's group; its exit status, or -1. */
-static int run(const char *cg, int (*fn)(void *arg), void *arg)
-{
-	int signal, ret = task_run(cg, fn, arg, 120000, &signal);
-
-	return ret < 0 || signal ? -1 : ret;
-}
+#define TASK_ON_V1 0
+#include "task_fixture.h"
 
 /*
  * The cgroup trigger (v2): the group's usage above memory.high plus the
@@ -79,7 +54,10 @@ static int cgroup_trigger(void *arg)
 
 TEST_F(task, the_cgroup_trigger_is_memory_high_plus_the_extra)
 {
-	EXPECT_EQ(0, run(self->cg, cgroup_trigger, self->cg));
+	int signal;
+
+	EXPECT_EQ(0, run(_metadata, self->cg, cgroup_trigger, self->cg,
+			 &signal));
 }
 
 /* Touch up to 32 MiB, for at most 10 s; 0, or 2+ on an error. */
@@ -109,12 +87,14 @@ TEST_F(task, actions_never_loosen_memory_high)
 	struct setting far = { WORD(PR_MEMCONTROL_ENOMEM, 0, 0), GiB, 0 };
 	char psi[PATH_MAX];
 	uint64_t before, after;
+	int signal;
 
 	ASSERT_EQ(0, write_cg(self->cg, "memory.high", "16M"));
 	ASSERT_EQ(0, write_cg(self->cg, "memory.swap.max", "0"));
 	path_join(psi, self->cg, "memory.pressure");
 	ASSERT_EQ(0, psi_some_total(psi, &before));
-	EXPECT_EQ(0, run(self->cg, grow_for_a_while, &far));
+	EXPECT_EQ(0, run(_metadata, self->cg, grow_for_a_while, &far,
+			 &signal));
 	ASSERT_EQ(0, psi_some_total(psi, &after));
 	TH_LOG("up to 32 MiB in 10 s at memory.high 16M: %lu us of memory stall",
 	       (unsigned long)(after - before));
