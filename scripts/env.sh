@@ -29,6 +29,15 @@ default) ;;
 debug) KERNEL_FRAGMENTS+=("$MEMCTL_TOP/kernel/debug.config") ;;
 *) echo "MEMCTL_KERNEL_FLAVOUR must be default or debug" >&2; exit 2 ;;
 esac
+# How long the longest selftests run: "quick" (make check, within its
+# budget) or "full" (make check-full and make check-debug: the sizes the
+# issues name). The guests see it as MEMCTL_TEST_SIZE too.
+: "${MEMCTL_TEST_SIZE:=quick}"
+export MEMCTL_TEST_SIZE
+case $MEMCTL_TEST_SIZE in
+quick | full) ;;
+*) echo "MEMCTL_TEST_SIZE must be quick or full" >&2; exit 2 ;;
+esac
 
 memctl_source_version() {
 	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo none

@@ -465,6 +465,13 @@ bool memctl_loaded(void)
 	return access("/sys/module/memctl", F_OK) == 0;
 }
 
+bool memctl_full_size(void)
+{
+	const char *size = getenv("MEMCTL_TEST_SIZE");
+
+	return size && !strcmp(size, "full");
+}
+
 uint64_t vmstat_slack(void)
 {
 	return 64 * 4096ULL * get_nprocs();

@@ -116,6 +116,14 @@ int memctl_load(void);
 int memctl_unload(void);
 bool memctl_loaded(void);
 
+/*
+ * Whether the run wants the full sizes (MEMCTL_TEST_SIZE=full: make
+ * check-full and make check-debug) rather than make check's quick ones.
+ * Only the longest runs differ: see "Quick and full sizes" in
+ * Documentation/building-and-testing.rst.
+ */
+bool memctl_full_size(void);
+
 /* Seconds of CLOCK_MONOTONIC. */
 double now_seconds(void);
 
