@@ -87,6 +87,17 @@ fn trim_ascii_whitespace(input: &[u8]) -> &[u8] {
     &input[start..end]
 }
 
+/// The number `digits` spell in `radix`, or `None` if one of them is not a
+/// digit of `radix` or the number does not fit in a `u64`.
+pub fn digits_value(digits: &[u8], radix: u32) -> Option<u64> {
+    digits.iter().try_fold(0u64, |number, &c| {
+        let digit = (c as char).to_digit(radix)?;
+        number
+            .checked_mul(u64::from(radix))?
+            .checked_add(u64::from(digit))
+    })
+}
+
 /// Parses a byte count with an optional binary suffix, all of `value`.
 pub fn parse_bytes(value: &[u8]) -> Result<u64, ParseError> {
     let (radix, digits) = match value {
@@ -101,15 +112,8 @@ pub fn parse_bytes(value: &[u8]) -> Result<u64, ParseError> {
     if end == 0 {
         return Err(ParseError::Invalid);
     }
-    let mut number: u64 = 0;
-    for &c in &digits[..end] {
-        // `end` only covers digits of `radix`.
-        let digit = u64::from((c as char).to_digit(radix).unwrap_or(0));
-        number = number
-            .checked_mul(u64::from(radix))
-            .and_then(|n| n.checked_add(digit))
-            .ok_or(ParseError::Overflow)?;
-    }
+    // `end` only covers digits of `radix`: `None` is an overflow.
+    let number = digits_value(&digits[..end], radix).ok_or(ParseError::Overflow)?;
     let shift = match &digits[end..] {
         [] => 0,
         [suffix] => match suffix.to_ascii_uppercase() {
@@ -149,6 +153,17 @@ mod tests {
 
     fn pages(n: u64) -> Result<Limit, ParseError> {
         Ok(Limit::Pages(n))
+    }
+
+    #[test]
+    fn digits_value_needs_digits_of_its_radix_and_a_u64() {
+        assert_eq!(digits_value(b"", 10), Some(0));
+        assert_eq!(digits_value(b"0755", 8), Some(0o755));
+        assert_eq!(digits_value(b"fF", 16), Some(255));
+        assert_eq!(digits_value(b"18446744073709551615", 10), Some(u64::MAX));
+        assert_eq!(digits_value(b"18446744073709551616", 10), None);
+        assert_eq!(digits_value(b"8", 8), None);
+        assert_eq!(digits_value(b"1 2", 10), None);
     }
 
     #[test]

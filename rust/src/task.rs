@@ -23,6 +23,8 @@
 
 use core::fmt;
 
+use super::limit::digits_value;
+
 /// `prctl()` option that reads one of the calling thread's settings.
 pub const PR_GET_MEMCONTROL: u64 = 0x4d43_0001;
 /// `prctl()` option that sets the calling thread's settings.
@@ -433,13 +435,7 @@ fn parse_number(word: &[u8]) -> Result<u64, Invalid> {
     if digits.is_empty() {
         return Err(Invalid);
     }
-    digits.iter().try_fold(0u64, |number, &c| {
-        let digit = (c as char).to_digit(radix).ok_or(Invalid)?;
-        number
-            .checked_mul(u64::from(radix))
-            .and_then(|n| n.checked_add(u64::from(digit)))
-            .ok_or(Invalid)
-    })
+    digits_value(digits, radix).ok_or(Invalid)
 }
 
 /// What a read of `/proc/<pid>/memctl` shows:
