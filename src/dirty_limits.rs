@@ -20,19 +20,26 @@ use crate::{
     ffi::{self, BdiWriteback, MemCgroup, DIRTY_WORDS},
     limit::ParseError,
     locks::MutexGuard,
+    settings_key::SettingsKey,
 };
 use core::{
     ffi::{c_char, c_int, c_uint, c_ulong},
-    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+    sync::atomic::{AtomicU64, Ordering},
 };
 use kernel::{page::PAGE_SHIFT, prelude::*};
 
 /// The tag of this load, set once at init; 0 until then.
 static LOAD_TAG: AtomicU64 = AtomicU64::new(0);
-/// Whether this load holds a reference on the dirty hooks' key.
-static HOOKS_ON: AtomicBool = AtomicBool::new(false);
-/// Set at unload: writes are refused and throttled writers let go.
-static CLOSING: AtomicBool = AtomicBool::new(false);
+/// The dirty hooks' key. At unload, writes are refused and throttled
+/// writers let go.
+// SAFETY: The glue functions take and drop a reference on the dirty hooks'
+// key, and may sleep.
+static KEY: SettingsKey = unsafe {
+    SettingsKey::new(
+        ffi::memctl_glue_dirty_hooks_get,
+        ffi::memctl_glue_dirty_hooks_put,
+    )
+};
 
 // `PAGE_SHIFT` (12) fits any integer type.
 const PAGE_SHIFT_U32: u32 = PAGE_SHIFT as u32;
@@ -54,11 +61,7 @@ impl DirtyHooks {
 impl Drop for DirtyHooks {
     fn drop(&mut self) {
         let _lock = MutexGuard::dirty();
-        CLOSING.store(true, Ordering::Relaxed);
-        if HOOKS_ON.swap(false, Ordering::Relaxed) {
-            // SAFETY: Drops the reference the first write took.
-            unsafe { ffi::memctl_glue_dirty_hooks_put() };
-        }
+        KEY.close();
     }
 }
 
@@ -157,7 +160,7 @@ unsafe fn write(memcg: *mut MemCgroup, file: c_uint, input: &[u8]) -> Result {
         return Err(EINVAL);
     }
     let _lock = MutexGuard::dirty();
-    if CLOSING.load(Ordering::Relaxed) {
+    if KEY.closing() {
         return Err(ENODEV);
     }
     // SAFETY: As above.
@@ -170,11 +173,8 @@ unsafe fn write(memcg: *mut MemCgroup, file: c_uint, input: &[u8]) -> Result {
         word::encode(new.foreground).ok_or(EINVAL)?,
         word::encode(new.background).ok_or(EINVAL)?,
     ];
-    if !HOOKS_ON.swap(true, Ordering::Relaxed) {
-        // SAFETY: Dropped by `DirtyHooks::drop`. Sleeps, which a file
-        // write may.
-        unsafe { ffi::memctl_glue_dirty_hooks_get() };
-    }
+    // Dropped by `DirtyHooks::drop`. Sleeps, which a file write may.
+    KEY.take();
     // SAFETY: As above; the dirty lock is held.
     unsafe { ffi::memctl_glue_write_dirty_words(memcg, words.as_ptr()) };
     Ok(())
@@ -412,9 +412,7 @@ unsafe fn throttle(
         // SAFETY: As above.
         unsafe { ffi::memctl_wb_start_writeback(wb, own_wb) };
         // SAFETY: Sleeps in the writer's context, which may.
-        if !unsafe { ffi::memctl_glue_throttle_pause(pause.take()) }
-            || CLOSING.load(Ordering::Relaxed)
-        {
+        if !unsafe { ffi::memctl_glue_throttle_pause(pause.take()) } || KEY.closing() {
             return 0;
         }
         // SAFETY: The caller guarantees that `memcg` is live.

@@ -29,6 +29,7 @@ mod kmem;
 mod limits;
 mod locks;
 mod registration;
+mod settings_key;
 mod subtree;
 mod task_actions;
 

@@ -18,6 +18,7 @@
 use crate::{
     ffi::{self, Task, TASK_WORDS},
     locks::MutexGuard,
+    settings_key::SettingsKey,
     task::{
         parse_proc, Action, Episode, GroupUsage, LogLine, Overage, ProcLine, Response, Rss,
         TaskSettings, CHECK_DUE, PR_GET_MEMCONTROL, PR_SET_MEMCONTROL,
@@ -26,14 +27,18 @@ use crate::{
 use core::{
     ffi::{c_char, c_int, c_long, c_ulong},
     fmt::{self, Write},
-    sync::atomic::{AtomicBool, Ordering},
 };
 use kernel::{bindings, error::to_result, prelude::*};
 
-/// Whether this load holds a reference on the task hooks' key.
-static HOOKS_ON: AtomicBool = AtomicBool::new(false);
-/// Set at unload: writes of settings are refused.
-static CLOSING: AtomicBool = AtomicBool::new(false);
+/// The task hooks' key. At unload, writes of settings are refused.
+// SAFETY: The glue functions take and drop a reference on the task hooks'
+// key, and may sleep.
+static KEY: SettingsKey = unsafe {
+    SettingsKey::new(
+        ffi::memctl_glue_task_hooks_get,
+        ffi::memctl_glue_task_hooks_put,
+    )
+};
 
 /// The task hooks while this load may turn them on; dropping it (at
 /// unload, before the hook layer checks that every key is off) refuses
@@ -50,11 +55,7 @@ impl TaskHooks {
 impl Drop for TaskHooks {
     fn drop(&mut self) {
         let _lock = MutexGuard::tasks();
-        CLOSING.store(true, Ordering::Relaxed);
-        if HOOKS_ON.swap(false, Ordering::Relaxed) {
-            // SAFETY: Drops the reference the first write took.
-            unsafe { ffi::memctl_glue_task_hooks_put() };
-        }
+        KEY.close();
     }
 }
 
@@ -98,14 +99,12 @@ unsafe fn read(task: *mut Task) -> Stored {
 /// `task` must be live. Sleeps.
 unsafe fn write(task: *mut Task, all_threads: bool, settings: &TaskSettings) -> Result {
     let _lock = MutexGuard::tasks();
-    if CLOSING.load(Ordering::Relaxed) {
+    if KEY.closing() {
         return Err(EINVAL);
     }
-    if !HOOKS_ON.swap(true, Ordering::Relaxed) {
-        // SAFETY: Dropped by `TaskHooks::drop`. Sleeps, which a prctl or
-        // a file write may.
-        unsafe { ffi::memctl_glue_task_hooks_get() };
-    }
+    // Dropped by `TaskHooks::drop`. Sleeps, which a prctl or a file write
+    // may.
+    KEY.take();
     let words = settings.words();
     let calls = settings.calls();
     // SAFETY: The caller guarantees that `task` is live; `words` holds
