@@ -119,8 +119,8 @@ bool memctl_loaded(void);
 /*
  * Whether the run wants the full sizes (MEMCTL_TEST_SIZE=full: make
  * check-full and make check-debug) rather than make check's quick ones.
- * Only the longest runs differ: see "Quick and full sizes" in
- * Documentation/building-and-testing.rst.
+ * Only the dirty limits' seed scenario differs: see "Where make check's
+ * time goes" in Documentation/building-and-testing.rst.
  */
 bool memctl_full_size(void);
 
