@@ -631,7 +631,13 @@ bool memctl_glue_current_group(u64 *usage, u64 *high)
 
 	if (!cgroup_subsys_on_dfl(memory_cgrp_subsys) || !current->mm)
 		return false;
-	memcg = get_mem_cgroup_from_mm(current->mm);
+	/*
+	 * Two reads need no reference: RCU keeps the group, as in
+	 * get_mem_cgroup_from_mm(), which an ENOMEM gate would otherwise pay
+	 * for at every call.
+	 */
+	rcu_read_lock();
+	memcg = mem_cgroup_from_task(rcu_dereference(current->mm->owner));
 	/* The root has no parent (mem_cgroup_is_root() is not for modules). */
 	if (memcg && parent_mem_cgroup(memcg)) {
 		*usage = (u64)page_counter_read(&memcg->memory) << PAGE_SHIFT;
@@ -640,8 +646,7 @@ bool memctl_glue_current_group(u64 *usage, u64 *high)
 			(u64)pages << PAGE_SHIFT;
 		found = true;
 	}
-	if (memcg)
-		css_put(&memcg->css);
+	rcu_read_unlock();
 	return found;
 }
 

@@ -184,16 +184,19 @@ pub(crate) extern "C" fn memctl_on_task_charge() {
 
 /// Whether the current task is over its threshold, by its settings.
 fn current_overage(settings: &TaskSettings) -> Option<Overage> {
-    let (mut usage, mut high) = (0, 0);
+    let mut rss = Rss::default();
     // SAFETY: The pointers are valid for writes; does not sleep.
+    unsafe { ffi::memctl_glue_current_rss(&mut rss.anon, &mut rss.file, &mut rss.shmem) };
+    if !settings.needs_group(&rss) {
+        return settings.over(None, rss);
+    }
+    let (mut usage, mut high) = (0, 0);
+    // SAFETY: As above.
     let group =
         unsafe { ffi::memctl_glue_current_group(&mut usage, &mut high) }.then_some(GroupUsage {
             usage,
             high: (high != u64::MAX).then_some(high),
         });
-    let mut rss = Rss::default();
-    // SAFETY: As above.
-    unsafe { ffi::memctl_glue_current_rss(&mut rss.anon, &mut rss.file, &mut rss.shmem) };
     settings.over(group, rss)
 }
 

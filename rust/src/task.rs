@@ -232,12 +232,12 @@ impl TaskSettings {
     /// kinds over `rss_limit` too; the group's numbers are reported. With
     /// it, only the RSS counts.
     pub fn over(&self, group: Option<GroupUsage>, rss: Rss) -> Option<Overage> {
+        let rss_over = self.rss_over(&rss);
         let rss = Overage {
             trigger: Trigger::Rss,
             usage: rss.of(self.flags),
             threshold: self.rss_limit,
         };
-        let rss_over = !self.has(flags::RSS_KINDS) || rss.usage > rss.threshold;
         if self.has(flags::DIRECT) {
             return rss_over.then_some(rss);
         }
@@ -248,6 +248,20 @@ impl TaskSettings {
             usage: group.usage,
             threshold,
         })
+    }
+
+    /// Whether [`TaskSettings::over`] needs the group's numbers, given the
+    /// task's RSS: not with [`flags::DIRECT`], nor when RSS kinds are set
+    /// and the RSS is within `rss_limit`, as the cgroup trigger needs both.
+    /// Looking the group up is most of what an `ENOMEM` gate costs.
+    pub fn needs_group(&self, rss: &Rss) -> bool {
+        !self.has(flags::DIRECT) && self.rss_over(rss)
+    }
+
+    /// Whether the RSS condition holds: no RSS kinds, or their RSS over
+    /// `rss_limit`.
+    fn rss_over(&self, rss: &Rss) -> bool {
+        !self.has(flags::RSS_KINDS) || rss.of(self.flags) > self.rss_limit
     }
 }
 
@@ -682,6 +696,45 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn the_group_is_needed_only_where_it_can_change_the_answer() {
+        let rss = |anon| Rss {
+            anon,
+            file: 0,
+            shmem: 0,
+        };
+        let groups = [
+            None,
+            group(0, None),
+            group(2 * MIB, Some(MIB)),
+            group(u64::MAX, Some(0)),
+        ];
+        for word in [
+            word(1, 0, 0),
+            word(1, 0, flags::RSS_ANON),
+            word(1, 0, flags::DIRECT | flags::RSS_ANON),
+        ] {
+            let settings = set(word, 0, 8 * MIB).expect("valid");
+            for anon in [0, 8 * MIB, 8 * MIB + 1] {
+                if !settings.needs_group(&rss(anon)) {
+                    for group in groups {
+                        assert_eq!(
+                            settings.over(group, rss(anon)),
+                            settings.over(None, rss(anon))
+                        );
+                    }
+                }
+            }
+        }
+        let cgroup_only = set(word(1, 0, 0), 0, 0).expect("valid");
+        assert!(cgroup_only.needs_group(&rss(0)));
+        let with_kind = set(word(1, 0, flags::RSS_ANON), 0, 8 * MIB).expect("valid");
+        assert!(!with_kind.needs_group(&rss(8 * MIB)));
+        assert!(with_kind.needs_group(&rss(8 * MIB + 1)));
+        let direct = set(word(1, 0, flags::DIRECT | flags::RSS_ANON), 0, 8 * MIB).expect("valid");
+        assert!(!direct.needs_group(&rss(u64::MAX)));
     }
 
     fn overage(usage: u64, threshold: u64) -> Option<Overage> {
