@@ -30,7 +30,12 @@
 #define UNLOAD_TIMEOUT_MS 60000
 #define CYCLES 200
 #define MIN_CYCLES 100
-#define CYCLES_SECONDS 240
+/*
+ * Only the debug kernel's cycles ever reach it (the default kernel makes its
+ * 200 in about 90 s): 240 s gave 111-125 cycles there, but 72 with a fourth
+ * guest on the host (make check-debug, 2026-11-30).
+ */
+#define CYCLES_SECONDS 420
 /* Two write "unlimited" to a never-limited group, the others first limits. */
 #define WRITERS 5
 
@@ -127,7 +132,7 @@ static void writer(const struct memcg_root *root, const char *cg,
 	_exit(0);
 }
 
-TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 600)
+TEST_F_TIMEOUT(lifecycle, limit_writes_race_module_load_and_unload, 900)
 {
 	volatile int *stop = mmap(NULL, 2 * sizeof(*stop),
 				  PROT_READ | PROT_WRITE,
