@@ -31,9 +31,9 @@
 #define CYCLES 200
 #define MIN_CYCLES 100
 /*
- * Only the debug kernel's cycles ever reach it (the default kernel makes its
- * 200 in about 90 s): 240 s gave 111-125 cycles there, but 72 with a fourth
- * guest on the host (make check-debug, 2026-11-30).
+ * Only the debug kernel's cycles ever reach it (the default kernel's 200
+ * take 65-110 s in make check): 240 s gave 111-125 cycles there, but 72 with
+ * a fourth guest on the host (make check-debug, 2026-11-30).
  */
 #define CYCLES_SECONDS 420
 /* Two write "unlimited" to a never-limited group, the others first limits. */
