@@ -80,12 +80,13 @@ static int seed_run(struct dirty_env *env, const char *cg, int mib,
  *
  * make check's 2 x 128 MiB still turn the group's 100M over more than
  * twice through writeback and reclaim, sampled all the way; the issue's
- * 1 GiB took 130 s of a host CPU per hierarchy (measured alone), and even
- * 256 MiB was the larger part of make check's 8-minute budget. The
+ * 1 GiB took 130 s of a host CPU per hierarchy (measured alone), and 256
+ * MiB still more than half of each dirty guest's time in make check. The
  * comparison writes half as much (a quarter in make check-full): its peak
- * is what it is for, and comes within the first 50 MiB, bounded by
- * memory.max on v1 and by the memcg domain's 20% of dirtyable memory on
- * v2. make demo runs both at 1 GiB.
+ * is what it is for. On v2 the peak comes within the first 50 MiB, bounded
+ * by the memcg domain's 20% of dirtyable memory; on v1 the count climbs
+ * towards memory.max and has only to pass the limit. make demo runs both
+ * at 1 GiB.
  */
 TEST_F_TIMEOUT(dirty, two_writers_stay_under_a_10M_dirty_limit, 1800)
 {
