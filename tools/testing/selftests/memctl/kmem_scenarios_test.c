@@ -329,7 +329,7 @@ TEST_F_TIMEOUT(scenario, a_fork_bomb_is_contained, 900)
 
 	path_join(usage, self->cg, kmem_usage_file(&self->root));
 	ASSERT_EQ(0, read_u64(usage, &before));
-	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 32 * MiB,
+	ASSERT_EQ(0, kmem_limit_above_usage(&self->root, self->cg, 16 * MiB,
 					    &limit));
 	self->neighbour_pid = start_timed_neighbour(&self->root,
 						    self->neighbour_cg, t);

@@ -472,6 +472,11 @@ bool memctl_full_size(void)
 	return size && !strcmp(size, "full");
 }
 
+int memctl_quick_or_full(int quick, int full)
+{
+	return memctl_full_size() ? full : quick;
+}
+
 uint64_t vmstat_slack(void)
 {
 	return 64 * 4096ULL * get_nprocs();

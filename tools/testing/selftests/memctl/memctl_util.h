@@ -119,10 +119,14 @@ bool memctl_loaded(void);
 /*
  * Whether the run wants the full sizes (MEMCTL_TEST_SIZE=full: make
  * check-full and make check-debug) rather than make check's quick ones.
- * Only the dirty limits' seed scenario differs: see "Where make check's
- * time goes" in Documentation/building-and-testing.rst.
+ * Only the long writers, races and stress runs differ, in how much they
+ * do, never in what they assert: see "Where make check's time goes" in
+ * Documentation/building-and-testing.rst.
  */
 bool memctl_full_size(void);
+
+/* @full if memctl_full_size(), else @quick. */
+int memctl_quick_or_full(int quick, int full);
 
 /* Seconds of CLOCK_MONOTONIC. */
 double now_seconds(void);
