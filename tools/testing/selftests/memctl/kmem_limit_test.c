@@ -487,6 +487,16 @@ static int make_negative_dentries(void *arg)
 }
 
 /*
+ * How many negative dentries the two cases below make: 20000 in make check
+ * (about 8 MiB of slab on the default test kernel, twice what the first
+ * case asks for), 50000 in make check-full and make check-debug.
+ */
+static long negative_dentries(void)
+{
+	return memctl_quick_or_full(20000, 50000);
+}
+
+/*
  * 50000 dentries made and then shrunk (and their RCU frees awaited) under
  * the debug kernel's KASAN on a busy host can take longer than the usual
  * 300 s (make check-debug, 2026-11-30: timed out twice).
@@ -501,7 +511,8 @@ TEST_F_TIMEOUT(group, lowering_below_usage_reclaims_unused_dentries, 900)
 	ASSERT_EQ(0, mkdir(scratch_dir, 0700));
 	ASSERT_EQ(0, write_text(self->limit, "1G"));
 	ASSERT_EQ(0, read_u64(self->usage, &before));
-	ASSERT_EQ(0, cg_run(self->cg, make_negative_dentries, (void *)50000L));
+	ASSERT_EQ(0, cg_run(self->cg, make_negative_dentries,
+			    (void *)negative_dentries()));
 	ASSERT_EQ(0, read_u64(self->usage, &with_dentries));
 	TH_LOG("usage %llu, with negative dentries %llu",
 	       (unsigned long long)before, (unsigned long long)with_dentries);
@@ -540,7 +551,7 @@ static int use_pipes(void *arg)
  * refused. Dentries and inodes are freed (and uncharged) only after an RCU
  * grace period, so the charge must wait for that before it tries again. A
  * group at its limit, full of unused negative dentries, still forks and
- * opens pipes, and nothing counts as refused. The same 50000 dentries as
+ * opens pipes, and nothing counts as refused. The same dentries as
  * above, with the same time (make check-debug, 2026-11-30: it timed out on
  * v1 once the case above had its 900 s).
  */
@@ -555,7 +566,8 @@ TEST_F_TIMEOUT(group, a_group_full_of_unused_dentries_still_forks_and_opens_pipe
 		 getpid());
 	ASSERT_EQ(0, mkdir(scratch_dir, 0700));
 	ASSERT_EQ(0, write_text(self->limit, "1G"));
-	ASSERT_EQ(0, cg_run(self->cg, make_negative_dentries, (void *)50000L));
+	ASSERT_EQ(0, cg_run(self->cg, make_negative_dentries,
+			    (void *)negative_dentries()));
 	ASSERT_EQ(0, read_u64(self->usage, &with_dentries));
 	snprintf(value, sizeof(value), "%llu",
 		 (unsigned long long)(with_dentries + 64 * KiB));
@@ -620,8 +632,12 @@ TEST_F(group, rmdir_with_outstanding_charges)
 	make_child(_metadata, self, child);
 	ASSERT_EQ(0, write_text(self->limit, "1G"));
 	ASSERT_EQ(0, read_u64(self->usage, &before));
-	/* The child's inodes and dentries stay cached after it is gone. */
-	ASSERT_EQ(0, cg_run(child, create_files, (void *)5000L));
+	/*
+	 * The child's inodes and dentries stay cached after it is gone:
+	 * 2000 files (about 5 MiB) in make check, 5000 in the others.
+	 */
+	ASSERT_EQ(0, cg_run(child, create_files,
+			    (void *)(long)memctl_quick_or_full(2000, 5000)));
 	ASSERT_EQ(0, read_u64(self->usage, &with_files));
 	ASSERT_EQ(0, cg_destroy(child));
 	ASSERT_EQ(0, read_u64(self->usage, &after_rmdir));
@@ -641,10 +657,11 @@ TEST_F(group, rmdir_with_outstanding_charges)
 
 TEST_F_TIMEOUT(group, many_groups_created_limited_used_and_removed, 300)
 {
+	int groups = memctl_quick_or_full(20, 40);
 	char cg[PATH_MAX];
 	int i, forked, error;
 
-	for (i = 0; i < 40; i++) {
+	for (i = 0; i < groups; i++) {
 		snprintf(cg, sizeof(cg), "%s/g%d", self->root.path, i);
 		ASSERT_EQ(0, cg_create(cg));
 		ASSERT_EQ(0, write_cg(cg, kmem_limit_file(&self->root),
