@@ -119,9 +119,9 @@ bool memctl_loaded(void);
 /*
  * Whether the run wants the full sizes (MEMCTL_TEST_SIZE=full: make
  * check-full and make check-debug) rather than make check's quick ones.
- * Only the long writers, races and stress runs differ, in how much they
- * do, never in what they assert: see "Where make check's time goes" in
- * Documentation/building-and-testing.rst.
+ * Only how much the long tests do differs (writers, races, stress, floods
+ * of dentries, files and groups), never what they assert: see "Where make
+ * check's time goes" in Documentation/building-and-testing.rst.
  */
 bool memctl_full_size(void);
 
