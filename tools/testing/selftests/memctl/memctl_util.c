@@ -465,7 +465,7 @@ bool memctl_loaded(void)
 	return access("/sys/module/memctl", F_OK) == 0;
 }
 
-bool memctl_full_size(void)
+static bool memctl_full_size(void)
 {
 	const char *size = getenv("MEMCTL_TEST_SIZE");
 

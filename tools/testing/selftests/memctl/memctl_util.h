@@ -117,15 +117,12 @@ int memctl_unload(void);
 bool memctl_loaded(void);
 
 /*
- * Whether the run wants the full sizes (MEMCTL_TEST_SIZE=full: make
- * check-full and make check-debug) rather than make check's quick ones.
- * Only how much the long tests do differs (writers, races, stress, floods
- * of dentries, files and groups), never what they assert: see "Where make
+ * @full if the run wants the full sizes (MEMCTL_TEST_SIZE=full: make
+ * check-full and make check-debug), else make check's @quick. Only how
+ * much the long tests do differs (writers, races, stress, floods of
+ * dentries, files and groups), never what they assert: see "Where make
  * check's time goes" in Documentation/building-and-testing.rst.
  */
-bool memctl_full_size(void);
-
-/* @full if memctl_full_size(), else @quick. */
 int memctl_quick_or_full(int quick, int full);
 
 /* Seconds of CLOCK_MONOTONIC. */
