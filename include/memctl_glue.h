@@ -57,13 +57,15 @@ bool memctl_glue_dirty_flags_async(unsigned int flags);
 #define MEMCTL_TASK_WORDS 3
 void memctl_glue_task_lock(void);
 void memctl_glue_task_unlock(void);
+void memctl_glue_log_lock(void);
+void memctl_glue_log_unlock(void);
 void memctl_glue_task_hooks_get(void);
 void memctl_glue_task_hooks_put(void);
 u32 memctl_glue_task_read(struct task_struct *task, u64 *words,
 			  u32 *generation);
 int memctl_glue_task_write(struct task_struct *task, bool all_threads,
 			   const u64 *words, u32 generation, bool check,
-			   bool refuse);
+			   bool refuse, bool fault);
 struct task_struct *memctl_glue_current(void);
 u32 memctl_glue_episode(void);
 void memctl_glue_set_episode(u32 episode);
@@ -72,6 +74,7 @@ u64 memctl_glue_nsig(void);
 bool memctl_glue_current_group(u64 *usage, u64 *high);
 void memctl_glue_current_rss(u64 *anon, u64 *file, u64 *shmem);
 void memctl_glue_signal(int sig);
+void memctl_glue_kill(void);
 void memctl_glue_slowdown(u64 ms);
 int memctl_glue_current_identity(char *comm, size_t comm_len, char *path,
 				 size_t path_len);

@@ -392,9 +392,12 @@ unsafe fn throttle(
     let Some((dirty, domain)) = (unsafe { limits_of(memcg) }) else {
         return 0;
     };
-    // Check this writer again before it can pass the threshold.
-    // SAFETY: Changes only the current task's ratelimit.
-    unsafe { ffi::memctl_glue_limit_poll_interval(dirty::poll_interval(dirty, domain.foreground)) };
+    // Check this writer again before it can pass the threshold, if there
+    // is one.
+    if let Some(pages) = dirty::poll_interval(dirty, domain.foreground) {
+        // SAFETY: Changes only the current task's ratelimit.
+        unsafe { ffi::memctl_glue_limit_poll_interval(pages) };
+    }
     if dirty > domain.background {
         // SAFETY: The caller guarantees that `wb` is live.
         unsafe { ffi::memctl_wb_start_writeback(wb, own_wb) };

@@ -196,6 +196,8 @@ extern "C" {
 
     pub(crate) fn memctl_glue_task_lock();
     pub(crate) fn memctl_glue_task_unlock();
+    pub(crate) fn memctl_glue_log_lock();
+    pub(crate) fn memctl_glue_log_unlock();
 
     /// Takes and drops a reference on the task hooks' static key.
     pub(crate) fn memctl_glue_task_hooks_get();
@@ -220,6 +222,7 @@ extern "C" {
         generation: u32,
         check: bool,
         refuse: bool,
+        fault: bool,
     ) -> c_int;
 
     /// The current task.
@@ -242,8 +245,11 @@ extern "C" {
     /// The current task's RSS by kind, in bytes.
     pub(crate) fn memctl_glue_current_rss(anon: *mut u64, file: *mut u64, shmem: *mut u64);
 
-    /// Sends `sig` to the current task.
+    /// Sends `sig` to the current task, as it would send it to itself.
     pub(crate) fn memctl_glue_signal(sig: c_int);
+
+    /// Sends `SIGKILL` to the current task from the kernel.
+    pub(crate) fn memctl_glue_kill();
 
     /// A killable sleep of `ms`, counted as a memory stall.
     pub(crate) fn memctl_glue_slowdown(ms: u64);

@@ -9,7 +9,8 @@
 //! It nests inside the limit lock and inside the cgroup core's
 //! `cgroup_mutex` (the online hook runs under it). The dirty lock
 //! serialises writes of dirty settings, and the task lock writes of task
-//! settings, each against unload turning its hooks off.
+//! settings, each against unload turning its hooks off. The log lock guards
+//! the rate limit of `LOG`'s lines.
 
 use crate::ffi;
 
@@ -43,6 +44,15 @@ impl MutexGuard {
         unsafe { ffi::memctl_glue_dirty_lock() };
         Self {
             unlock: ffi::memctl_glue_dirty_unlock,
+        }
+    }
+
+    /// Takes the log lock. Sleeps.
+    pub(crate) fn log() -> Self {
+        // SAFETY: The mutex is static; `Drop` releases it exactly once.
+        unsafe { ffi::memctl_glue_log_lock() };
+        Self {
+            unlock: ffi::memctl_glue_log_unlock,
         }
     }
 

@@ -484,7 +484,7 @@ void memctl_glue_put_memcg(struct mem_cgroup *memcg)
 void memctl_glue_limit_poll_interval(unsigned long pages)
 {
 	current->nr_dirtied_pause = min_t(int, current->nr_dirtied_pause,
-					  max(pages, 1UL));
+					  clamp_val(pages, 1UL, INT_MAX));
 }
 
 /*
@@ -515,6 +515,19 @@ void memctl_glue_task_lock(void)
 void memctl_glue_task_unlock(void)
 {
 	mutex_unlock(&memctl_task_mutex);
+}
+
+/* LOG's rate limit: taken on the way back to user mode, where it may sleep. */
+static DEFINE_MUTEX(memctl_log_mutex);
+
+void memctl_glue_log_lock(void)
+{
+	mutex_lock(&memctl_log_mutex);
+}
+
+void memctl_glue_log_unlock(void)
+{
+	mutex_unlock(&memctl_log_mutex);
 }
 
 void memctl_glue_task_hooks_get(void)
@@ -568,6 +581,10 @@ static void memctl_glue_task_store(struct task_struct *task, void *arg)
 	struct memctl_task *state = &task->memctl;
 	int i;
 
+	/* The settings it has: the episode goes on (the sequence stays). */
+	if (state->generation == settings->generation &&
+	    !memcmp(state->words, settings->words, sizeof(state->words)))
+		return;
 	WRITE_ONCE(state->sequence, state->sequence + 1);
 	smp_wmb();
 	for (i = 0; i < MEMCTL_TASK_WORDS; i++)
@@ -579,13 +596,14 @@ static void memctl_glue_task_store(struct task_struct *task, void *arg)
 
 int memctl_glue_task_write(struct task_struct *task, bool all_threads,
 			   const u64 *words, u32 generation, bool check,
-			   bool refuse)
+			   bool refuse, bool fault)
 {
 	struct memctl_task_settings settings = {
 		.words = words,
 		.generation = generation,
 		.calls = (check ? MEMCTL_TASK_CALL_CHECK : 0) |
-			 (refuse ? MEMCTL_TASK_CALL_REFUSE : 0),
+			 (refuse ? MEMCTL_TASK_CALL_REFUSE : 0) |
+			 (fault ? MEMCTL_TASK_CALL_FAULT : 0),
 	};
 
 	return memctl_task_update(task, all_threads, memctl_glue_task_store,
@@ -663,10 +681,20 @@ void memctl_glue_current_rss(u64 *anon, u64 *file, u64 *shmem)
 	*shmem = (u64)get_mm_counter(mm, MM_SHMEMPAGES) << PAGE_SHIFT;
 }
 
-/* On the way back to user mode: the signal comes from the kernel. */
+/*
+ * SIGNAL, on the way back to user mode: as the task would send it to
+ * itself, so that a pid namespace's init ignores SIGKILL and SIGSTOP as it
+ * does from kill() inside its namespace.
+ */
 void memctl_glue_signal(int sig)
 {
-	send_sig(sig, current, 1);
+	send_sig(sig, current, 0);
+}
+
+/* KILL: from the kernel, like the OOM killer's, which no task can ignore. */
+void memctl_glue_kill(void)
+{
+	send_sig(SIGKILL, current, 1);
 }
 
 /*

@@ -42,6 +42,9 @@ mod dirty;
 #[path = "../rust/src/limit.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
 mod limit;
+#[path = "../rust/src/log_limit.rs"]
+#[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
+mod log_limit;
 #[path = "../rust/src/reclaim.rs"]
 #[expect(unreachable_pub, reason = "`rust/` is a library crate on the host")]
 mod reclaim;

@@ -18,6 +18,7 @@
 use crate::{
     ffi::{self, Task, TASK_WORDS},
     locks::MutexGuard,
+    log_limit::{LogLimit, LOG_BURST, LOG_INTERVAL_MS},
     settings_key::SettingsKey,
     task::{
         parse_proc, Action, Episode, GroupUsage, LogLine, Overage, ProcLine, Response, Rss,
@@ -25,10 +26,11 @@ use crate::{
     },
 };
 use core::{
+    cell::UnsafeCell,
     ffi::{c_char, c_int, c_long, c_ulong},
     fmt::{self, Write},
 };
-use kernel::{bindings, error::to_result, prelude::*};
+use kernel::{error::to_result, prelude::*};
 
 /// The task hooks' key. At unload, writes of settings are refused.
 // SAFETY: The glue functions take and drop a reference on the task hooks'
@@ -117,6 +119,7 @@ unsafe fn write(task: *mut Task, all_threads: bool, settings: &TaskSettings) -> 
             ffi::memctl_task_generation(),
             calls.check,
             calls.refuse,
+            calls.fault,
         )
     })
 }
@@ -237,8 +240,8 @@ fn act(settings: &TaskSettings, overage: Overage, response: Response) {
         unsafe { ffi::memctl_glue_signal(c_int::from(signal)) };
     }
     if response.kill {
-        // SAFETY: As above; `SIGKILL` fits a `c_int`.
-        unsafe { ffi::memctl_glue_signal(bindings::SIGKILL as c_int) };
+        // SAFETY: Signals the current task.
+        unsafe { ffi::memctl_glue_kill() };
     }
     if response.sleep_ms != 0 {
         // SAFETY: Sleeps in the current task, which may sleep here.
@@ -253,8 +256,33 @@ fn c_text(buf: &[u8]) -> &str {
     core::str::from_utf8(&buf[..end]).unwrap_or("?")
 }
 
-/// Prints the current task's episode line.
+/// `LOG`'s rate limit, shared by every task so that many tasks cannot
+/// flood the log either.
+struct SharedLogLimit(UnsafeCell<LogLimit>);
+
+// SAFETY: The limit is only used under the log lock.
+unsafe impl Sync for SharedLogLimit {}
+
+static LOG_LIMIT: SharedLogLimit =
+    SharedLogLimit(UnsafeCell::new(LogLimit::new(LOG_INTERVAL_MS, LOG_BURST)));
+
+/// Whether a line may be printed now, and how many were suppressed before
+/// it. Sleeps.
+fn log_admit() -> Option<u64> {
+    // SAFETY: Reads numbers.
+    let (jiffies, hz) = unsafe { (ffi::memctl_glue_jiffies(), ffi::memctl_glue_hz()) };
+    let now_ms = jiffies.wrapping_mul(1000) / hz.max(1);
+    let _lock = MutexGuard::log();
+    // SAFETY: The log lock, held until the end of this function, serialises
+    // every use of the limit.
+    unsafe { (*LOG_LIMIT.0.get()).admit(now_ms) }
+}
+
+/// Prints the current task's episode line, unless the rate limit refuses it.
 fn log(settings: &TaskSettings, overage: Overage) {
+    let Some(suppressed) = log_admit() else {
+        return;
+    };
     let mut comm = [0u8; 16];
     let mut path = [0u8; 256];
     // SAFETY: The buffers are valid for writes of their lengths.
@@ -273,6 +301,7 @@ fn log(settings: &TaskSettings, overage: Overage) {
         // SAFETY: Reads the current task's id.
         pid: unsafe { ffi::memctl_glue_current_pid() },
         cgroup: if found { c_text(&path) } else { "?" },
+        suppressed,
     };
     pr_info!("{}\n", line);
 }

@@ -335,12 +335,18 @@ pub mod word {
 /// How many pages a task may dirty before it is checked again, `dirty`
 /// pages dirty of a `thresh` limit: the kernel's `dirty_poll_interval()`,
 /// about the square root of the room left, so that writers are checked
-/// more often the closer they are.
-pub fn poll_interval(dirty: u64, thresh: u64) -> u64 {
-    match thresh.checked_sub(dirty) {
-        Some(room) if room > 0 => 1 << (room.ilog2() >> 1),
-        _ => 1,
+/// more often the closer they are. The room is capped at `u32::MAX` pages,
+/// as the kernel caps its thresholds, so the interval fits a C `int`.
+/// `None` without a threshold (`thresh` of [`Thresholds::NONE`]): the
+/// writer's ratelimit is the kernel's business alone.
+pub fn poll_interval(dirty: u64, thresh: u64) -> Option<u64> {
+    if thresh == Thresholds::NONE.foreground {
+        return None;
     }
+    Some(match thresh.checked_sub(dirty) {
+        Some(room) if room > 0 => 1 << (room.min(u64::from(u32::MAX)).ilog2() >> 1),
+        _ => 1,
+    })
 }
 
 /// The pauses of a writer throttled where the kernel has no memcg
@@ -772,13 +778,24 @@ mod tests {
 
     #[test]
     fn poll_interval_is_the_kernels() {
-        assert_eq!(poll_interval(0, 1), 1);
-        assert_eq!(poll_interval(0, 4), 2);
-        assert_eq!(poll_interval(0, 1 << 20), 1 << 10);
-        assert_eq!(poll_interval(100, 100 + 1023), 1 << 4);
+        assert_eq!(poll_interval(0, 1), Some(1));
+        assert_eq!(poll_interval(0, 4), Some(2));
+        assert_eq!(poll_interval(0, 1 << 20), Some(1 << 10));
+        assert_eq!(poll_interval(100, 100 + 1023), Some(1 << 4));
         // At or over the limit: check at every page.
-        assert_eq!(poll_interval(100, 100), 1);
-        assert_eq!(poll_interval(200, 100), 1);
+        assert_eq!(poll_interval(100, 100), Some(1));
+        assert_eq!(poll_interval(200, 100), Some(1));
+    }
+
+    #[test]
+    fn poll_interval_fits_an_int_and_leaves_no_threshold_alone() {
+        assert_eq!(poll_interval(0, Thresholds::NONE.foreground), None);
+        assert_eq!(poll_interval(1 << 40, Thresholds::NONE.foreground), None);
+        for thresh in [u64::MAX - 1, 1 << 63, 1 << 40, 1 << 32, u64::from(u32::MAX)] {
+            let pages = poll_interval(0, thresh).expect("a threshold");
+            assert!(pages <= i32::MAX as u64, "{thresh}: {pages}");
+            assert_eq!(pages, 1 << 15, "the kernel's largest, at {thresh}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 pub mod counter;
 pub mod dirty;
 pub mod limit;
+pub mod log_limit;
 pub mod reclaim;
 pub mod task;
 pub mod units;

@@ -182,6 +182,7 @@ impl TaskSettings {
         Calls {
             check: self.is_active(),
             refuse: self.action == Action::Enomem,
+            fault: self.is_active() && self.has(flags::DIRECT),
         }
     }
 
@@ -272,6 +273,9 @@ pub struct Calls {
     pub check: bool,
     /// The `ENOMEM` gates.
     pub refuse: bool,
+    /// The checks after each page fault: the RSS alone decides, and no
+    /// memcg charge may come (the root cgroup, no memory controller).
+    pub fault: bool,
 }
 
 /// A memory cgroup's usage and `memory.high`, in bytes.
@@ -483,6 +487,8 @@ pub struct LogLine<'a> {
     pub pid: i32,
     /// Its memory cgroup's path.
     pub cgroup: &'a str,
+    /// How many lines the rate limit suppressed before this one.
+    pub suppressed: u64,
 }
 
 impl fmt::Display for LogLine<'_> {
@@ -504,6 +510,9 @@ impl fmt::Display for LogLine<'_> {
         )?;
         if self.settings.action == Action::Signal {
             write!(f, " {}", self.settings.signal)?;
+        }
+        if self.suppressed != 0 {
+            write!(f, " ({} earlier lines suppressed)", self.suppressed)?;
         }
         Ok(())
     }
@@ -817,20 +826,23 @@ mod tests {
         let none = Calls {
             check: false,
             refuse: false,
+            fault: false,
         };
         assert_eq!(TaskSettings::NONE.calls(), none);
         assert_eq!(
             calls(word(0, 0, flags::LOG)),
             Calls {
                 check: true,
-                refuse: false
+                refuse: false,
+                fault: false,
             }
         );
         assert_eq!(
             calls(word(1, 0, 0)),
             Calls {
                 check: true,
-                refuse: true
+                refuse: true,
+                fault: false,
             }
         );
         for action in [2, 4] {
@@ -838,6 +850,12 @@ mod tests {
             assert!(calls(word(action, 0, 0)).check);
         }
         assert!(!calls(word(3, SIGUSR1, 0)).refuse);
+        // Only DIRECT needs a check after faults, and only with an action.
+        let calls_of = |word, rss| set(word, 0, rss).expect("valid").calls();
+        assert!(calls_of(word(3, SIGUSR1, flags::DIRECT | flags::RSS_ANON), 1).fault);
+        assert!(calls_of(word(0, 0, flags::LOG | flags::DIRECT | flags::RSS_ANON), 1).fault);
+        assert!(!calls_of(word(0, 0, flags::DIRECT | flags::RSS_ANON), 1).fault);
+        assert!(!calls_of(word(3, SIGUSR1, flags::RSS_ANON), 1).fault);
     }
 
     #[test]
@@ -936,10 +954,20 @@ mod tests {
             comm: "cache",
             pid: 42,
             cgroup: "/svc/a",
+            suppressed: 0,
         };
         assert_eq!(
             format!("{line}"),
             "cache[42] in /svc/a: memory 2097152 > 1048576 bytes, action SIGNAL 10"
+        );
+        let line = LogLine {
+            suppressed: 37,
+            ..line
+        };
+        assert_eq!(
+            format!("{line}"),
+            "cache[42] in /svc/a: memory 2097152 > 1048576 bytes, action SIGNAL 10 \
+             (37 earlier lines suppressed)"
         );
     }
 }

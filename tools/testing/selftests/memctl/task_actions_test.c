@@ -302,6 +302,51 @@ static int signal_episodes(void *arg)
 	return first == 1 && signals == 2 ? 10 : 100 + (first > 99 ? 99 : first);
 }
 
+#define ROOT_LIMIT (32 * MiB)
+#define ROOT_SLACK MiB
+
+/*
+ * In the root memory cgroup, where the kernel charges nothing: touch one
+ * page at a time past ROOT_LIMIT with DIRECT SIGNAL there. Exit status 0
+ * if the signal came, once, within ROOT_SLACK of the limit; 1 if it never
+ * came, 2 if it came late, 3 if twice, 4+ on a setup error.
+ */
+static int direct_in_the_root(void *arg)
+{
+	struct setting s = direct_anon(PR_MEMCONTROL_SIGNAL, SIGUSR1, 0);
+	size_t len = ROOT_LIMIT + 4 * ROOT_SLACK, done;
+	char *reserve = anon_reserve(len);
+	int64_t at = 0;
+
+	s.rss = ROOT_LIMIT;
+	if (!reserve || signal(SIGUSR1, count_signal) == SIG_ERR)
+		return 4;
+	if (task_set(s))
+		return 5;
+	for (done = 0; done < len && !signals; done += 4096)
+		touch(reserve + done, 4096);
+	if (signals)
+		at = rss_anon();
+	touch(reserve, len);
+	if (!signals)
+		return 1;
+	if (at > ROOT_LIMIT + ROOT_SLACK)
+		return 2;
+	return signals == 1 ? 0 : 3;
+}
+
+/*
+ * SPEC 4.2: an RSS limit alone (DIRECT) fires where no memcg is charged, in
+ * the root memory cgroup, within a bounded distance of the limit.
+ */
+TEST_F(task, direct_fires_in_the_root_cgroup)
+{
+	int signal;
+
+	EXPECT_EQ(0, run(_metadata, self->root.path, direct_in_the_root, NULL,
+			 &signal));
+}
+
 TEST_F(task, signal_once_per_episode)
 {
 	unsigned long flags = 0;
@@ -541,11 +586,15 @@ static int forked_child_signal(void *arg)
 		return 3;
 	pid = fork();
 	if (pid == 0) {
-		signals = 0;
+		/*
+		 * Its own signal, on top of the parent's one it inherits the
+		 * count of: at its first check, which may come at the fault
+		 * of any first write, this count's own page included.
+		 */
 		if (task_get(&child) || memcmp(&child, &mine, sizeof(mine)))
 			_exit(4);
 		touch(more, 2 * MiB);
-		_exit(signals == 1 ? 0 : 5);
+		_exit(signals == 2 ? 0 : 5);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return 6;
