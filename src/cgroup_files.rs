@@ -15,14 +15,17 @@ use crate::{
 };
 use core::ffi::{c_char, c_int};
 
-/// The pages the kernel counts as kernel memory of `memcg`.
+/// The pages the kernel counts as kernel memory of `memcg`, as a reader of
+/// `memory.stat` sees them: anyone may read the files, and an exact count
+/// would flush every CPU's statistics under the global rstat lock at each
+/// read.
 ///
 /// # Safety
 ///
 /// `memcg` must be live.
 unsafe fn kernel_count(memcg: *mut MemCgroup) -> u64 {
     // SAFETY: The caller guarantees that `memcg` is live.
-    unsafe { ffi::memctl_memcg_kmem_pages(memcg) }
+    unsafe { ffi::memctl_memcg_kmem_pages(memcg, false) }
 }
 
 /// `memory.kmem.current` (v2), `memory.kmem.usage_in_bytes` (v1).

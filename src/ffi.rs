@@ -43,9 +43,10 @@ pub(crate) const TASK_WORDS: usize = 3;
 extern "C" {
     // The hook layer.
 
-    /// The kernel's own kernel-memory page count of `memcg`, hierarchical.
-    /// May sleep.
-    pub(crate) fn memctl_memcg_kmem_pages(memcg: *mut MemCgroup) -> c_ulong;
+    /// The kernel's own kernel-memory page count of `memcg`, hierarchical:
+    /// `exact` flushes every CPU's statistics under the global rstat lock,
+    /// otherwise the kernel's thresholded flush is enough. May sleep.
+    pub(crate) fn memctl_memcg_kmem_pages(memcg: *mut MemCgroup, exact: bool) -> c_ulong;
 
     /// The state attached to `memcg`, or null.
     pub(crate) fn memctl_memcg_state(memcg: *mut MemCgroup) -> *mut c_void;

@@ -54,7 +54,7 @@ pub(crate) unsafe fn write(memcg: *mut MemCgroup, input: &[u8], v1: bool) -> Res
     };
     // Refuse before switching accounting on rather than after.
     // SAFETY: The caller guarantees that `memcg` is live, for both calls.
-    unsafe { fit_with_one_reclaim(memcg, || ffi::memctl_memcg_kmem_pages(memcg) <= pages) }?;
+    unsafe { fit_with_one_reclaim(memcg, || ffi::memctl_memcg_kmem_pages(memcg, true) <= pages) }?;
     // SAFETY: As above.
     unsafe { activate(memcg, pages) }
 }
@@ -212,7 +212,7 @@ unsafe fn rebase_on_kernel_count(group: &Group) {
     let mut before = counter.counted();
     for attempt in 1..=TRIES {
         // SAFETY: The caller guarantees that the memcg is live.
-        let kernel = unsafe { ffi::memctl_memcg_kmem_pages(group.memcg()) };
+        let kernel = unsafe { ffi::memctl_memcg_kmem_pages(group.memcg(), true) };
         let after = counter.counted();
         if after == before || attempt == TRIES {
             counter.rebase(kernel, before);

@@ -331,19 +331,19 @@ void memctl_glue_put_subtree(struct mem_cgroup **subtree, size_t count)
 		css_put(&subtree[i]->css);
 }
 
+/*
+ * Exactly what try_charge_memcg() forces past memory.max for the kmem
+ * limit's reasons: __GFP_NOFAIL, and reclaim's own allocations. Not dying
+ * tasks or OOM victims: upstream stopped forcing those in 5.16, as a task
+ * with a fatal signal pending could then allocate kernel memory without
+ * bound (memory.max bounds it only where it is set).
+ */
 bool memctl_glue_charge_exempt(gfp_t gfp)
 {
 	if (gfp & __GFP_NOFAIL)
 		return true;
 	/* In interrupts, current is whoever was interrupted. */
-	if (!in_task())
-		return false;
-	/*
-	 * Dying tasks must be able to exit; tasks in reclaim must not fail
-	 * (try_charge_memcg() forces their charges too).
-	 */
-	return fatal_signal_pending(current) || tsk_is_oom_victim(current) ||
-	       (current->flags & PF_MEMALLOC);
+	return in_task() && (current->flags & PF_MEMALLOC);
 }
 
 bool memctl_glue_charge_may_block(gfp_t gfp)

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmem_bench CGROUP LABEL: time the kernel-memory-heavy operations that
- * memctl's charge path sees, in a process inside CGROUP, and print one line
- * per workload: "LABEL WORKLOAD NS_PER_OP". Not a test: scripts/bench-kmem
+ * memctl's charge path sees, in a process inside CGROUP, and reads of
+ * CGROUP's memory.current and memory.kmem.current (whose cost, for a group
+ * without a kmem limit, must be memory.current's: anyone may read it), and
+ * print one line per workload: "LABEL WORKLOAD NS_PER_OP", none for a file
+ * that does not exist (memctl unloaded). Not a test: scripts/bench-kmem
  * runs it in a guest under QEMU -icount, where time is instruction count,
  * once per configuration, and compares the lines.
  */
@@ -62,14 +65,37 @@ static int pipe_open_close(int i)
 	return 0;
 }
 
+/* CGROUP's memory.current and memory.kmem.current, open for reading. */
+static int current_fd = -1, kmem_current_fd = -1;
+
+static int read_file(int fd)
+{
+	char buf[32];
+
+	return pread(fd, buf, sizeof(buf), 0) <= 0;
+}
+
+static int read_current(int i)
+{
+	return read_file(current_fd);
+}
+
+static int read_kmem_current(int i)
+{
+	return read_file(kmem_current_fd);
+}
+
 static const struct workload {
 	const char *name;
 	int (*op)(int i);
 	int count;
+	int *fd;	/* the file it reads: skipped if it did not open */
 } workloads[] = {
 	{ "fork+exit+wait", fork_exit_wait, 1000 },
 	{ "create+unlink", create_unlink, 10000 },
 	{ "pipe+close", pipe_open_close, 10000 },
+	{ "read-current", read_current, 10000, &current_fd },
+	{ "read-kmem-current", read_kmem_current, 10000, &kmem_current_fd },
 };
 
 /*
@@ -150,6 +176,7 @@ static long long ns_per_op(const struct workload *wl)
 
 int main(int argc, char **argv)
 {
+	char path[PATH_MAX];
 	long long cost;
 	size_t w;
 	int i;
@@ -162,9 +189,15 @@ int main(int argc, char **argv)
 		return 1;
 	if (mkdir("/tmp/kmem_bench", 0700) && errno != EEXIST)
 		return 1;
+	path_join(path, argv[1], "memory.current");
+	current_fd = open(path, O_RDONLY);
+	path_join(path, argv[1], "memory.kmem.current");
+	kmem_current_fd = open(path, O_RDONLY);
 	for (w = 0; w < ARRAY_SIZE(workloads); w++) {
 		const struct workload *wl = &workloads[w];
 
+		if (wl->fd && *wl->fd < 0)
+			continue;
 		/* A warm-up round, so that caches are in the same state. */
 		for (i = 0; i < wl->count / 10; i++)
 			if (wl->op(i))

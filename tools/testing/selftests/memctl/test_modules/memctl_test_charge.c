@@ -2,9 +2,10 @@
 /*
  * memctl_test_charge - charge kernel memory on a selftest's request
  *
- * memctl never refuses some charges: __GFP_NOFAIL ones, those of a task in
- * reclaim (PF_MEMALLOC) and those of a dying task. No system call makes such
- * charges on demand, so kmem_exemptions_test asks this module to: writing
+ * memctl never refuses some charges: __GFP_NOFAIL ones and those of a task
+ * in reclaim (PF_MEMALLOC); those of a dying task it refuses like any other.
+ * No system call makes such charges on demand, so kmem_exemptions_test asks
+ * this module to: writing
  * "MODE PAGES" to /sys/module/memctl_test_charge/parameters/charge allocates
  * up to PAGES accounted pages one by one, in the writer's context (and so
  * its memory cgroup), stops at the first refused one and keeps the rest.
@@ -207,7 +208,7 @@ static int kernel_kmem_of_set(const char *val, const struct kernel_param *kp)
 	for (ancestor = memcg; ancestor && up; up--)
 		ancestor = parent_mem_cgroup(ancestor);
 	if (ancestor)
-		kernel_kmem = memctl_memcg_kmem_pages(ancestor);
+		kernel_kmem = memctl_memcg_kmem_pages(ancestor, true);
 	mem_cgroup_put(memcg);
 	return ancestor ? 0 : -EINVAL;
 }
