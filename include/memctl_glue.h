@@ -56,6 +56,7 @@ bool memctl_glue_dirty_flags_async(unsigned int flags);
 /* Per-task actions */
 #define MEMCTL_TASK_WORDS 3
 void memctl_glue_task_lock(void);
+int memctl_glue_task_lock_killable(void);
 void memctl_glue_task_unlock(void);
 void memctl_glue_log_lock(void);
 void memctl_glue_log_unlock(void);

@@ -196,6 +196,7 @@ extern "C" {
     // The glue, for per-task actions.
 
     pub(crate) fn memctl_glue_task_lock();
+    pub(crate) fn memctl_glue_task_lock_killable() -> c_int;
     pub(crate) fn memctl_glue_task_unlock();
     pub(crate) fn memctl_glue_log_lock();
     pub(crate) fn memctl_glue_log_unlock();
@@ -204,9 +205,10 @@ extern "C" {
     pub(crate) fn memctl_glue_task_hooks_get();
     pub(crate) fn memctl_glue_task_hooks_put();
 
-    /// Reads `task`'s settings words and their generation, consistently;
-    /// returns the (even) write sequence they were read at. `task` must be
-    /// live; does not sleep.
+    /// Reads `task`'s settings words and their generation under the
+    /// writers' lock; returns the write sequence they were read at, and no
+    /// settings (generation 0) if `task` has exited. `task` must be live;
+    /// sleeps only on `PREEMPT_RT`, where spinlocks do.
     pub(crate) fn memctl_glue_task_read(
         task: *mut Task,
         words: *mut u64,

@@ -13,6 +13,7 @@
 //! the rate limit of `LOG`'s lines.
 
 use crate::ffi;
+use kernel::{error::to_result, prelude::*};
 
 /// Holds one of the glue's mutexes until dropped.
 pub(crate) struct MutexGuard {
@@ -54,6 +55,17 @@ impl MutexGuard {
         Self {
             unlock: ffi::memctl_glue_log_unlock,
         }
+    }
+
+    /// Takes the task lock, unless the caller gets a fatal signal while it
+    /// waits. Sleeps.
+    pub(crate) fn tasks_killable() -> Result<Self> {
+        // SAFETY: The mutex is static; on success `Drop` releases it
+        // exactly once.
+        to_result(unsafe { ffi::memctl_glue_task_lock_killable() })?;
+        Ok(Self {
+            unlock: ffi::memctl_glue_task_unlock,
+        })
     }
 
     /// Takes the task lock. Sleeps.

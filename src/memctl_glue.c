@@ -512,6 +512,12 @@ void memctl_glue_task_lock(void)
 	mutex_lock(&memctl_task_mutex);
 }
 
+/* For a prctl or a file write: 0, or -EINTR if the writer was killed. */
+int memctl_glue_task_lock_killable(void)
+{
+	return mutex_lock_killable(&memctl_task_mutex);
+}
+
 void memctl_glue_task_unlock(void)
 {
 	mutex_unlock(&memctl_task_mutex);
@@ -540,32 +546,43 @@ void memctl_glue_task_hooks_put(void)
 	memctl_hook_disable(MEMCTL_HOOK_TASK);
 }
 
+struct memctl_task_copy {
+	u64 *words;
+	u32 generation;
+	u32 sequence;
+};
+
+/* Under @task's sighand lock, which serialises the writers. */
+static void memctl_glue_task_copy(struct task_struct *task, void *arg)
+{
+	struct memctl_task_copy *copy = arg;
+	int i;
+
+	for (i = 0; i < MEMCTL_TASK_WORDS; i++)
+		copy->words[i] = task->memctl.words[i];
+	copy->generation = task->memctl.generation;
+	copy->sequence = task->memctl.sequence;
+}
+
 /*
- * A task's settings, consistent: writers (under the task's sighand lock,
- * see memctl_task_update()) make the sequence odd while they write. Returns
- * the even sequence the settings were read at.
+ * A task's settings and the write sequence they were read at, under the
+ * writers' lock rather than by retrying against them: a reader that spun
+ * while a preempted writer holds the lock would never get through on
+ * PREEMPT_RT, where the lock sleeps. A task that has exited has none.
  */
 u32 memctl_glue_task_read(struct task_struct *task, u64 *words,
 			  u32 *generation)
 {
-	struct memctl_task *state = &task->memctl;
-	u32 sequence;
-	int i;
+	struct memctl_task_copy copy = { .words = words };
 
-	BUILD_BUG_ON(ARRAY_SIZE(state->words) != MEMCTL_TASK_WORDS);
-	for (;;) {
-		sequence = smp_load_acquire(&state->sequence);
-		if (sequence & 1) {
-			cpu_relax();
-			continue;
-		}
-		for (i = 0; i < MEMCTL_TASK_WORDS; i++)
-			words[i] = READ_ONCE(state->words[i]);
-		*generation = READ_ONCE(state->generation);
-		smp_rmb();
-		if (READ_ONCE(state->sequence) == sequence)
-			return sequence;
+	BUILD_BUG_ON(ARRAY_SIZE(task->memctl.words) != MEMCTL_TASK_WORDS);
+	if (memctl_task_update(task, false, memctl_glue_task_copy, &copy)) {
+		memset(words, 0, MEMCTL_TASK_WORDS * sizeof(*words));
+		*generation = 0;
+		return 0;
 	}
+	*generation = copy.generation;
+	return copy.sequence;
 }
 
 struct memctl_task_settings {

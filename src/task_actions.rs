@@ -100,7 +100,7 @@ unsafe fn read(task: *mut Task) -> Stored {
 ///
 /// `task` must be live. Sleeps.
 unsafe fn write(task: *mut Task, all_threads: bool, settings: &TaskSettings) -> Result {
-    let _lock = MutexGuard::tasks();
+    let _lock = MutexGuard::tasks_killable()?;
     if KEY.closing() {
         return Err(EINVAL);
     }

@@ -12,8 +12,10 @@
  * is task_v2_test's. Runs as root with memctl.ko loaded.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -68,23 +70,26 @@ static int gate_mlock2(char *page)
 	return munlock(page, 4096);
 }
 
+/*
+ * MCL_CURRENT faults in everything mapped, the case's reserve included,
+ * which takes the task over: this gate comes last.
+ */
 static int gate_mlockall(char *page)
 {
-	/* MCL_FUTURE: MCL_CURRENT would fault in the case's reserve. */
-	return mlockall(MCL_FUTURE) ? -errno : munlockall();
+	return mlockall(MCL_CURRENT) ? -errno : munlockall();
 }
 
+/* Write access: the page is writable already, and stays so. */
 static int gate_mprotect(char *page)
 {
-	return mprotect(page, 4096, PROT_READ) ? -errno :
-	       mprotect(page, 4096, PROT_READ | PROT_WRITE);
+	return mprotect(page, 4096, PROT_READ | PROT_WRITE) ? -errno : 0;
 }
 
 static const struct gate gates[] = {
 	{ "mmap", gate_mmap },		{ "brk", gate_brk },
 	{ "mremap", gate_mremap },	{ "mlock", gate_mlock },
-	{ "mlock2", gate_mlock2 },	{ "mlockall", gate_mlockall },
-	{ "mprotect", gate_mprotect },
+	{ "mlock2", gate_mlock2 },	{ "mprotect", gate_mprotect },
+	{ "mlockall", gate_mlockall },
 };
 
 /*
@@ -106,6 +111,9 @@ static int gated_calls(void *arg)
 	for (i = 0; i < ARRAY_SIZE(gates); i++)
 		if (gates[i].call(page))
 			return 10 * (i + 1) + 1;
+	/* mlockall() faulted the reserve in: start over from under. */
+	if (drop(reserve, RSS_OVER) || rss_anon() > RSS_LIMIT)
+		return 5;
 	touch(reserve, RSS_OVER);
 	if (rss_anon() <= RSS_LIMIT)
 		return 3;
@@ -136,6 +144,51 @@ TEST_F(task, enomem_from_each_gated_call_while_over)
 		       "refused with another errno than ENOMEM");
 	EXPECT_EQ(0, signal);
 	EXPECT_EQ(0, ret);
+}
+
+/*
+ * While over with ENOMEM, the calls that cannot grow memory use still
+ * succeed: taking access away (guard pages), a PROT_NONE reservation,
+ * locking on fault, locking only future mappings. Exit status 0, 10 * the
+ * call's number + 1 if it was refused, 1 on a setup error.
+ */
+static int calls_that_grow_nothing(void *arg)
+{
+	char *reserve = anon_reserve(RSS_OVER);
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *none;
+
+	if (!reserve || page == MAP_FAILED)
+		return 1;
+	if (task_set(direct_anon(PR_MEMCONTROL_ENOMEM, 0, 0)))
+		return 1;
+	touch(reserve, RSS_OVER);
+	if (task_mmap_page() != -ENOMEM)
+		return 2;
+	if (mprotect(page, 4096, PROT_READ))
+		return 11;
+	if (mprotect(page, 4096, PROT_NONE))
+		return 21;
+	none = mmap(NULL, 1 << 20, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (none == MAP_FAILED)
+		return 31;
+	if (syscall(SYS_mlock2, reserve, 4096, MLOCK_ONFAULT))
+		return 41;
+	if (mlockall(MCL_CURRENT | MCL_ONFAULT))
+		return 51;
+	if (munlockall() || mlockall(MCL_FUTURE))
+		return 61;
+	return munlockall() ? 1 : 0;
+}
+
+TEST_F(task, calls_that_grow_nothing_are_not_refused)
+{
+	int signal;
+
+	EXPECT_EQ(0, run(_metadata, self->cg, calls_that_grow_nothing, NULL,
+			 &signal));
 }
 
 /*
@@ -648,6 +701,103 @@ TEST_F(task, execve_keeps_settings)
 	snprintf(expected, sizeof(expected), "%lu %lu %lu\n", mine.word,
 		 mine.extra, mine.rss);
 	EXPECT_STREQ(expected, got);
+}
+
+/*
+ * Submit a no-op that io_uring must hand to a worker thread (IOSQE_ASYNC)
+ * and wait for it: 0 or -errno. The ring stays open (*@fd), and so the
+ * worker stays a while.
+ */
+static int io_uring_punt_nop(int *fd)
+{
+	struct io_uring_params params = {};
+	struct io_uring_sqe *sqes, *sqe;
+	unsigned int *tail, *mask, *array, index;
+	size_t sq_len, cq_len;
+	char *sq;
+
+	*fd = syscall(__NR_io_uring_setup, 4, &params);
+	if (*fd < 0)
+		return -errno;
+	sq_len = params.sq_off.array + params.sq_entries * sizeof(__u32);
+	cq_len = params.cq_off.cqes +
+		 params.cq_entries * sizeof(struct io_uring_cqe);
+	if (params.features & IORING_FEAT_SINGLE_MMAP)
+		sq_len = cq_len > sq_len ? cq_len : sq_len;
+	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd,
+		  IORING_OFF_SQ_RING);
+	sqes = mmap(NULL, params.sq_entries * sizeof(*sqes),
+		    PROT_READ | PROT_WRITE, MAP_SHARED, *fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || sqes == MAP_FAILED)
+		return -errno;
+	if (!(params.features & IORING_FEAT_SINGLE_MMAP) &&
+	    mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd,
+		 IORING_OFF_CQ_RING) == MAP_FAILED)
+		return -errno;
+	tail = (unsigned int *)(sq + params.sq_off.tail);
+	mask = (unsigned int *)(sq + params.sq_off.ring_mask);
+	array = (unsigned int *)(sq + params.sq_off.array);
+	index = *tail & *mask;
+	sqe = &sqes[index];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_NOP;
+	sqe->flags = IOSQE_ASYNC;
+	array[index] = index;
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, *fd, 1, 1, IORING_ENTER_GETEVENTS,
+		    NULL, 0) != 1)
+		return -errno;
+	return 0;
+}
+
+/* The memctl line of this process's io_uring worker thread: 0 or -errno. */
+static int io_worker_settings(char *line, size_t size)
+{
+	char path[PATH_MAX], comm[64];
+	struct dirent *entry;
+	int ret = -ESRCH;
+	DIR *dir;
+
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		return -errno;
+	while ((entry = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+			 entry->d_name);
+		if (read_text(path, comm, sizeof(comm)) < 0 ||
+		    strncmp(comm, "iou-wrk-", 8))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/memctl",
+			 entry->d_name);
+		ret = read_text(path, line, size) < 0 ? -EIO : 0;
+		break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+/*
+ * io_uring's worker threads are the kernel's, acting for the program: they
+ * get none of its settings, at creation or from a write to the pid file.
+ */
+TEST(io_uring_workers_get_no_settings)
+{
+	struct setting mine = direct_anon(PR_MEMCONTROL_SIGNAL, SIGUSR1, 0);
+	char line[128], path[64];
+	int fd;
+
+	ASSERT_TRUE(memctl_loaded()) TH_LOG("memctl.ko is not loaded");
+	mine.rss = GiB;
+	ASSERT_EQ(0, task_set(mine));
+	ASSERT_EQ(0, io_uring_punt_nop(&fd));
+	ASSERT_EQ(0, io_worker_settings(line, sizeof(line)))
+		TH_LOG("no io_uring worker thread");
+	EXPECT_STREQ("0 0 0\n", line);
+	snprintf(path, sizeof(path), "/proc/%d/memctl", getpid());
+	ASSERT_EQ(0, write_text(path, "1 0 0"));
+	ASSERT_EQ(0, io_worker_settings(line, sizeof(line)));
+	EXPECT_STREQ("0 0 0\n", line);
+	close(fd);
 }
 
 /* Settings are per thread; a new thread gets its creator's. */
