@@ -627,8 +627,10 @@ TEST_F(task, log_lines_are_rate_limited)
 	EXPECT_GE(10 * windows, log.lines);
 	/* Printed or counted, each episode's line (the last one printed). */
 	EXPECT_EQ(FLOOD_EPISODES + 1, log.lines + log.suppressed);
-	EXPECT_LT(log.lines, FLOOD_EPISODES + 1)
-		TH_LOG("nothing was suppressed");
+	/* Suppression is certain only for a flood faster than the burst. */
+	if (10 * windows < FLOOD_EPISODES + 1)
+		EXPECT_LT(log.lines, FLOOD_EPISODES + 1)
+			TH_LOG("nothing was suppressed");
 	munmap(flood_ms, sizeof(*flood_ms));
 }
 
